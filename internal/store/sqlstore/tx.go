@@ -1,0 +1,141 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trestle-dev/trestle/internal/planning"
+	"github.com/trestle-dev/trestle/internal/store"
+)
+
+// tx is one transaction on one company's records.
+type tx struct {
+	s       *Store
+	d       *dialect
+	q       *sql.Tx
+	company planning.Company
+	by      store.Actor
+	id      string // groups this transaction's history rows
+	now     time.Time
+	write   bool
+	// known caches codes and ids seen to exist in this transaction, by kind, so
+	// reference checks query each value once.
+	known map[planning.Kind]map[string]bool
+	// groupTZ caches group code -> timezone for project defaults.
+	groupTZ map[string]string
+
+	groups           *collection[planning.Group, *planning.Group]
+	jobTitles        *collection[planning.JobTitle, *planning.JobTitle]
+	tags             *collection[planning.Tag, *planning.Tag]
+	people           *collection[planning.Person, *planning.Person]
+	projects         *collection[planning.Project, *planning.Project]
+	assignments      *collection[planning.Assignment, *planning.Assignment]
+	timeOff          *collection[planning.TimeOff, *planning.TimeOff]
+	resourceRequests *collection[planning.ResourceRequest, *planning.ResourceRequest]
+}
+
+func (t *tx) CompanyID() string                                    { return t.company.ID }
+func (t *tx) Groups() store.Collection[planning.Group]             { return t.groups }
+func (t *tx) JobTitles() store.Collection[planning.JobTitle]       { return t.jobTitles }
+func (t *tx) Tags() store.Collection[planning.Tag]                 { return t.tags }
+func (t *tx) People() store.Collection[planning.Person]            { return t.people }
+func (t *tx) Projects() store.Collection[planning.Project]         { return t.projects }
+func (t *tx) Assignments() store.Collection[planning.Assignment]   { return t.assignments }
+func (t *tx) TimeOff() store.Collection[planning.TimeOff]          { return t.timeOff }
+func (t *tx) ResourceRequests() store.Collection[planning.ResourceRequest] {
+	return t.resourceRequests
+}
+
+// Update implements store.Store.
+func (s *Store) Update(ctx context.Context, companyID string, by store.Actor, fn func(store.Tx) error) error {
+	if !by.Source.Valid() {
+		return fmt.Errorf("change source %q is not one of api, import, sftp, quickconnect, console, demo, system", by.Source)
+	}
+	return s.run(ctx, s.w, companyID, by, true, fn)
+}
+
+// View implements store.Store.
+func (s *Store) View(ctx context.Context, companyID string, fn func(store.Tx) error) error {
+	return s.run(ctx, s.r, companyID, store.Actor{}, false, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, companyID string, by store.Actor, write bool, fn func(store.Tx) error) error {
+	company, err := s.Company(ctx, companyID)
+	if err != nil {
+		return err
+	}
+	q, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write})
+	if err != nil {
+		return err
+	}
+	defer q.Rollback()
+	if write && s.d.postgres() {
+		// Writers to one company take turns, so that history sequence numbers are
+		// committed in order and a change feed reading "after seq N" misses nothing.
+		if _, err := q.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", companyLockKey(company.ID)); err != nil {
+			return fmt.Errorf("lock company %s: %w", company.Slug, err)
+		}
+	}
+	t := &tx{s: s, d: s.d, q: q, company: company, by: by, id: uuid.NewString(),
+		now: s.now().UTC().Truncate(time.Microsecond), write: write, known: map[planning.Kind]map[string]bool{}}
+	t.groups = newCollection(t, groupDesc)
+	t.jobTitles = newCollection(t, jobTitleDesc)
+	t.tags = newCollection(t, tagDesc)
+	t.people = newCollection(t, personDesc)
+	t.projects = newCollection(t, projectDesc)
+	t.assignments = newCollection(t, assignmentDesc)
+	t.timeOff = newCollection(t, timeOffDesc)
+	t.resourceRequests = newCollection(t, resourceRequestDesc)
+	if err := fn(t); err != nil {
+		return err
+	}
+	return q.Commit()
+}
+
+// companyLockKey maps a company id to a PostgreSQL advisory lock key.
+func companyLockKey(id string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("trestle-company:" + id))
+	return int64(h.Sum64())
+}
+
+// today is the current day in the company's time zone, the day deactivations take
+// effect.
+func (t *tx) today() planning.Date {
+	loc, err := time.LoadLocation(t.company.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return planning.DateOf(t.now.In(loc))
+}
+
+// remember notes that values of kind exist.
+func (t *tx) remember(kind planning.Kind, vals ...string) {
+	m := t.known[kind]
+	if m == nil {
+		m = map[string]bool{}
+		t.known[kind] = m
+	}
+	for _, v := range vals {
+		m[v] = true
+	}
+}
+
+// groupTimezone returns the time zone of the group with code, or "".
+func (t *tx) groupTimezone(ctx context.Context, code string) (string, error) {
+	if t.groupTZ == nil {
+		t.groupTZ = map[string]string{}
+		for g, err := range t.groups.List(ctx, store.Query{}) {
+			if err != nil {
+				return "", err
+			}
+			t.groupTZ[g.Code] = g.Timezone
+		}
+	}
+	return t.groupTZ[code], nil
+}
