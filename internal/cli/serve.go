@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trestle-dev/trestle/internal/buildinfo"
+	"github.com/trestle-dev/trestle/internal/demo"
+	"github.com/trestle-dev/trestle/internal/hub"
+	"github.com/trestle-dev/trestle/internal/planning"
+)
+
+func newServeCmd(g *globals) *cobra.Command {
+	var (
+		addr     string
+		withDemo bool
+		grace    time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the planning hub",
+		Long: `Run the planning hub. With no settings it keeps its data in ./trestle-data (an SQLite
+database) and listens on http://127.0.0.1:8080. --database-url postgres://... uses
+PostgreSQL instead; nothing else changes.
+
+The schema is migrated at start. GET /healthz answers while the process runs; GET /readyz
+answers 200 once start-up (and --demo loading) is done and the database answers.
+SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
+		Example: `  trestle serve --demo
+  trestle serve --database-url postgres://trestle@db.internal/trestle --http-addr 0.0.0.0:8080 --log-format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, g, addr, withDemo, grace)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "http-addr", "127.0.0.1:8080", "HTTP listen address")
+	f.BoolVar(&withDemo, "demo", false, "load the demo company (slug demo) if it is not there yet")
+	f.DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long in-flight requests may run after a stop signal")
+	return cmd
+}
+
+func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration) error {
+	log := g.log
+	start := time.Now()
+	log.Info("starting trestle", "version", buildinfo.Get().Version, "data_dir", g.dataDir)
+	st, err := g.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("database ready", "database", st.String())
+
+	h := hub.New(hub.Config{Addr: addr, ShutdownTimeout: grace, Store: st, Logger: log})
+	if err := h.Listen(); err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- h.Serve(ctx) }()
+
+	if withDemo {
+		h.SetNotReady("loading demo data")
+		sum, err := demo.Load(ctx, st, demo.DefaultSlug, planning.DateOf(time.Now()))
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		log.Info("demo data loaded", "company", demo.DefaultSlug, "summary", sum.String())
+	}
+	h.SetReady()
+	log.Info("trestle is ready", "url", "http://"+h.Addr(), "startup", time.Since(start).Round(time.Millisecond))
+	return <-served
+}
