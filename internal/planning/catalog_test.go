@@ -161,7 +161,8 @@ func TestTagDefaults(t *testing.T) {
 		{"given abbreviation kept, code from it", Tag{Name: "Forklift", Abbreviation: " FORK "}, "FORK", "FORK"},
 		{"given code kept", Tag{Name: "Forklift", Abbreviation: "FORK", Code: " FL-1 "}, "FORK", "FL-1"},
 		{"code given, abbreviation defaulted", Tag{Name: "Forklift", Code: "FL"}, "Forkl", "FL"},
-		{"characters, not bytes", Tag{Name: "Éxäminer"}, "Éxämi", "Éxämi"},
+		{"characters, not bytes", Tag{Name: "Éxäminer"}, "Éxämi", "xmi"},
+		{"code keeps only code characters", Tag{Name: "CPR First Aid"}, "CPR F", "CPRF"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

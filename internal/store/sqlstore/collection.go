@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,15 +27,17 @@ func newCollection[T any, P recordPtr[T]](t *tx, d *desc[T, P]) *collection[T, P
 
 // stored is a record as it is in the database.
 type stored struct {
-	id      string
-	version int64
-	doc     []byte
+	id               string
+	version          int64
+	created, updated time.Time
+	status           planning.Status // for statusful kinds
+	doc              []byte          // the JSON document exactly as written
 }
 
 const rowCols = "id, version, created_at, updated_at, doc"
 
 func (c *collection[T, P]) selectWhere() *sqlBuilder {
-	return c.t.d.build().sql("SELECT "+rowCols+" FROM "+quote(c.d.table)+" WHERE company_id = ").arg(c.t.company.ID)
+	return c.t.d.build().sql("SELECT " + rowCols + " FROM " + quote(c.d.table) + " WHERE company_id = ").arg(c.t.company.ID)
 }
 
 // scan reads one row into a record and its stored form.
@@ -50,6 +53,10 @@ func (c *collection[T, P]) scan(rows interface{ Scan(...any) error }) (T, stored
 	}
 	m.ID, m.Version = s.id, s.version
 	*P(&v).GetMeta() = m
+	s.created, s.updated = m.CreatedAt, m.UpdatedAt
+	if c.d.statusful {
+		s.status = c.d.status(P(&v))
+	}
 	return v, s, nil
 }
 
@@ -164,7 +171,7 @@ func (c *collection[T, P]) List(ctx context.Context, q store.Query) iter.Seq2[T,
 
 // Count implements store.Collection.
 func (c *collection[T, P]) Count(ctx context.Context, q store.Query) (int, error) {
-	b := c.t.d.build().sql("SELECT count(*) FROM "+quote(c.d.table)+" WHERE company_id = ").arg(c.t.company.ID)
+	b := c.t.d.build().sql("SELECT count(*) FROM " + quote(c.d.table) + " WHERE company_id = ").arg(c.t.company.ID)
 	if err := c.where(b, q); err != nil {
 		return 0, err
 	}

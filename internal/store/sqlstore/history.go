@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"iter"
-	"time"
 
 	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/store"
@@ -29,30 +28,27 @@ type historyRow struct {
 	after     []byte
 }
 
-const historyCols = 12
+var (
+	historyNames = []string{"company_id", "entity", "entity_id", "entity_key", "operation", "source", "actor", "tx_id", "changed_at", "version", "before", "after"}
+	historyTypes = func() []string {
+		out := make([]string, len(historyNames))
+		for i, n := range historyNames {
+			out[i] = pgType(n)
+		}
+		return out
+	}()
+)
 
-// writeHistory appends rows to the change history in as few statements as the
-// dialect's parameter limit allows. It must run in the transaction of the change.
-func writeHistory(ctx context.Context, d *dialect, q querier, by store.Actor, txID string, at time.Time, rows []historyRow) error {
-	per := d.maxParams / historyCols
-	for len(rows) > 0 {
-		n := min(len(rows), per)
-		b := d.build().sql(`INSERT INTO change_history (company_id, entity, entity_id, entity_key, operation, source, actor, tx_id, changed_at, version, before, after) VALUES `)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.sql(", ")
-			}
-			b.sql("(").arg(nullable(r.companyID)).sql(", ").arg(string(r.entity)).sql(", ").arg(r.entityID).sql(", ").
-				arg(nullable(r.key)).sql(", ").arg(string(r.op)).sql(", ").arg(string(by.Source)).sql(", ").
-				arg(nullable(by.Actor)).sql(", ").arg(txID).sql(", ").arg(d.ts(at)).sql(", ").arg(r.version).sql(", ").
-				arg(jsonArg(r.before)).sql(", ").arg(jsonArg(r.after)).sql(")")
-		}
-		if _, err := q.ExecContext(ctx, b.String(), b.args...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+// writeHistory appends rows to the change history, in order, in as few statements
+// as the dialect allows. It must run in the transaction of the change.
+func writeHistory(ctx context.Context, t *tx, rows []historyRow) error {
+	by, at := t.by, t.d.ts(t.now)
+	source, actor := string(by.Source), nullable(by.Actor)
+	return t.insertRows(ctx, "change_history", historyNames, historyTypes, "", len(rows), func(i int, args []any) []any {
+		r := &rows[i]
+		return append(args, nullable(r.companyID), string(r.entity), r.entityID, nullable(r.key), string(r.op), source,
+			actor, t.id, at, r.version, jsonArg(r.before), jsonArg(r.after))
+	})
 }
 
 // jsonArg binds a JSON document as text, or NULL when there is none.

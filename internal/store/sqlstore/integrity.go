@@ -67,7 +67,7 @@ func (t *tx) missingRefs(ctx context.Context, recs any) ([]badRef, error) {
 		table, col := tableOf(kind)
 		for start := 0; start < len(vals); start += chunk {
 			part := vals[start:min(start+chunk, len(vals))]
-			b := t.d.build().sql("SELECT "+col+" FROM "+quote(table)+" WHERE company_id = ").arg(t.company.ID).sql(" AND " + col + " IN ").in(part)
+			b := t.d.lookup([]string{col}, table, col, t.company.ID, part)
 			rows, err := t.q.QueryContext(ctx, b.String(), b.args...)
 			if err != nil {
 				return nil, err
@@ -222,7 +222,7 @@ func (c *collection[T, P]) vacate(ctx context.Context, ids []string) error {
 	}
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		b := c.t.d.build().sql("UPDATE "+quote(c.d.table)+" SET "+set+" WHERE company_id = ").arg(c.t.company.ID).sql(" AND id IN ").in(part)
+		b := c.t.d.build().sql("UPDATE " + quote(c.d.table) + " SET " + set + " WHERE company_id = ").arg(c.t.company.ID).sql(" AND id IN ").in(part)
 		if _, err := c.t.q.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (t *tx) refuseIfReferenced(ctx context.Context, kind planning.Kind, code, w
 			docCol = "doc::text"
 		}
 		// The text search narrows the rows; Refs decides.
-		b := t.d.build().sql("SELECT doc FROM "+quote(table)+" WHERE company_id = ").arg(t.company.ID).
+		b := t.d.build().sql("SELECT doc FROM " + quote(table) + " WHERE company_id = ").arg(t.company.ID).
 			sql(" AND " + docCol + " LIKE ").arg("%" + likeEscape(mustJSONString(code)) + "%").sql(` ESCAPE '\'`)
 		rows, err := t.q.QueryContext(ctx, b.String(), b.args...)
 		if err != nil {

@@ -23,7 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"              // registers the "sqlite" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/trestle-dev/trestle/internal/store"
 )
@@ -140,7 +140,9 @@ func openSQLite(ctx context.Context, u string) (*Store, error) {
 	}
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer gets a large page cache so that a big import does not spill pages
+	// to the WAL before it commits.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size(-131072)")
 	if err != nil {
 		return nil, fmt.Errorf("cannot open SQLite database %s: %w", path, err)
 	}

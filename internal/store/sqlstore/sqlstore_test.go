@@ -11,7 +11,7 @@ import (
 	"github.com/trestle-dev/trestle/internal/testenv"
 )
 
-func openSQLite(t *testing.T) store.Store {
+func openSQLite(t testing.TB) store.Store {
 	t.Helper()
 	s, err := sqlstore.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "hub.db"))
 	if err != nil {
@@ -21,7 +21,7 @@ func openSQLite(t *testing.T) store.Store {
 	return s
 }
 
-func openPostgres(t *testing.T) store.Store {
+func openPostgres(t testing.TB) store.Store {
 	t.Helper()
 	s, err := sqlstore.Open(context.Background(), testenv.PostgresURL(t))
 	if err != nil {
@@ -31,5 +31,9 @@ func openPostgres(t *testing.T) store.Store {
 	return s
 }
 
-func TestSQLite(t *testing.T)   { storetest.Run(t, openSQLite) }
-func TestPostgres(t *testing.T) { storetest.Run(t, openPostgres) }
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t) })
+}
+func TestPostgres(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })
+}

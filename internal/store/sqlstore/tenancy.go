@@ -17,19 +17,22 @@ import (
 // adminTx runs fn in a write transaction for changes outside one company's records
 // (companies, users, memberships), recording history like every other write.
 func (s *Store) adminTx(ctx context.Context, by store.Actor, fn func(q querier, record func(historyRow)) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	q, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer q.Rollback()
 	var rows []historyRow
-	if err := fn(tx, func(r historyRow) { rows = append(rows, r) }); err != nil {
+	if err := fn(q, func(r historyRow) { rows = append(rows, r) }); err != nil {
 		return err
 	}
-	if err := writeHistory(ctx, s.d, tx, by, uuid.NewString(), s.now(), rows); err != nil {
+	ht := &tx{s: s, d: s.d, q: q, by: by, id: uuid.NewString(), now: s.now()}
+	err = writeHistory(ctx, ht, rows)
+	ht.closeStmts()
+	if err != nil {
 		return err
 	}
-	return tx.Commit()
+	return q.Commit()
 }
 
 func mustJSON(v any) []byte {

@@ -28,6 +28,8 @@ type tx struct {
 	known map[planning.Kind]map[string]bool
 	// groupTZ caches group code -> timezone for project defaults.
 	groupTZ map[string]string
+	// stmts holds the multi-row statements prepared in this transaction.
+	stmts map[stmtKey]*sql.Stmt
 
 	groups           *collection[planning.Group, *planning.Group]
 	jobTitles        *collection[planning.JobTitle, *planning.JobTitle]
@@ -39,14 +41,14 @@ type tx struct {
 	resourceRequests *collection[planning.ResourceRequest, *planning.ResourceRequest]
 }
 
-func (t *tx) CompanyID() string                                    { return t.company.ID }
-func (t *tx) Groups() store.Collection[planning.Group]             { return t.groups }
-func (t *tx) JobTitles() store.Collection[planning.JobTitle]       { return t.jobTitles }
-func (t *tx) Tags() store.Collection[planning.Tag]                 { return t.tags }
-func (t *tx) People() store.Collection[planning.Person]            { return t.people }
-func (t *tx) Projects() store.Collection[planning.Project]         { return t.projects }
-func (t *tx) Assignments() store.Collection[planning.Assignment]   { return t.assignments }
-func (t *tx) TimeOff() store.Collection[planning.TimeOff]          { return t.timeOff }
+func (t *tx) CompanyID() string                                  { return t.company.ID }
+func (t *tx) Groups() store.Collection[planning.Group]           { return t.groups }
+func (t *tx) JobTitles() store.Collection[planning.JobTitle]     { return t.jobTitles }
+func (t *tx) Tags() store.Collection[planning.Tag]               { return t.tags }
+func (t *tx) People() store.Collection[planning.Person]          { return t.people }
+func (t *tx) Projects() store.Collection[planning.Project]       { return t.projects }
+func (t *tx) Assignments() store.Collection[planning.Assignment] { return t.assignments }
+func (t *tx) TimeOff() store.Collection[planning.TimeOff]        { return t.timeOff }
 func (t *tx) ResourceRequests() store.Collection[planning.ResourceRequest] {
 	return t.resourceRequests
 }
@@ -77,7 +79,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, companyID string, by store.
 	if write && s.d.postgres() {
 		// Writers to one company take turns, so that history sequence numbers are
 		// committed in order and a change feed reading "after seq N" misses nothing.
-		if _, err := q.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", companyLockKey(company.ID)); err != nil {
+		//
+		// Statements are planned for their parameters every time: pgx keeps them
+		// prepared per connection, and a generic plan made while a table was small
+		// (say, before an import) scans the whole company once the table is large.
+		if _, err := q.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1), set_config('plan_cache_mode', 'force_custom_plan', true)", companyLockKey(company.ID)); err != nil {
 			return fmt.Errorf("lock company %s: %w", company.Slug, err)
 		}
 	}
@@ -91,7 +97,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, companyID string, by store.
 	t.assignments = newCollection(t, assignmentDesc)
 	t.timeOff = newCollection(t, timeOffDesc)
 	t.resourceRequests = newCollection(t, resourceRequestDesc)
-	if err := fn(t); err != nil {
+	err = fn(t)
+	t.closeStmts()
+	if err != nil {
 		return err
 	}
 	return q.Commit()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -240,8 +241,11 @@ func (c *collection[T, P]) storedBy(ctx context.Context, col string, vals []stri
 	if len(vals) == 0 {
 		return out, nil
 	}
-	b := c.t.d.build().sql("SELECT "+col+", id, version, doc FROM "+quote(c.d.table)+" WHERE company_id = ").arg(c.t.company.ID).
-		sql(" AND " + col + " IN ").in(vals)
+	sel := []string{col, "id", "version", "created_at", "updated_at", "doc"}
+	if c.d.statusful {
+		sel = append(sel, "status")
+	}
+	b := c.t.d.lookup(sel, c.d.table, col, c.t.company.ID, vals)
 	rows, err := c.t.q.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, err
@@ -250,7 +254,11 @@ func (c *collection[T, P]) storedBy(ctx context.Context, col string, vals []stri
 	for rows.Next() {
 		var k string
 		s := &stored{}
-		if err := rows.Scan(&k, &s.id, &s.version, &s.doc); err != nil {
+		dest := []any{&k, &s.id, &s.version, timeScanner{&s.created}, timeScanner{&s.updated}, &s.doc}
+		if c.d.statusful {
+			dest = append(dest, &s.status)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out[k] = s
@@ -270,6 +278,67 @@ func content[P planning.Record](p P) []byte {
 	return b
 }
 
+// sameContent reports whether a stored document holds body, a record encoded
+// without Meta. Documents are stored exactly as withMeta wrote them (JSON text, not
+// a binary form that reorders keys), so comparing the bytes after the Meta fields is
+// enough; a document written otherwise is decoded and re-encoded.
+func (c *collection[T, P]) sameContent(doc, body []byte) (bool, error) {
+	if rest, ok := afterMeta(doc); ok {
+		if rest[0] == '}' {
+			return string(body) == "{}", nil
+		}
+		return len(body) > 1 && body[0] == '{' && bytes.Equal(rest[1:], body[1:]), nil
+	}
+	var prev T
+	if err := json.Unmarshal(doc, &prev); err != nil {
+		return false, fmt.Errorf("read %s document: %w", c.d.kind.Label(), err)
+	}
+	return bytes.Equal(content(P(&prev)), body), nil
+}
+
+// afterMeta returns what follows the Meta fields of a document written by withMeta:
+// "}" or "," and the record's other fields. ok is false when doc does not start the
+// way withMeta writes.
+func afterMeta(doc []byte) (rest []byte, ok bool) {
+	const lead = `"updated_at":"`
+	if !bytes.HasPrefix(doc, []byte(`{"id":"`)) {
+		return nil, false
+	}
+	i := bytes.Index(doc, []byte(lead))
+	if i < 0 {
+		return nil, false
+	}
+	j := bytes.IndexByte(doc[i+len(lead):], '"')
+	if j < 0 {
+		return nil, false
+	}
+	rest = doc[i+len(lead)+j+1:]
+	if len(rest) == 0 || (rest[0] != '}' && rest[0] != ',') {
+		return nil, false
+	}
+	return rest, true
+}
+
+// withMeta is a record's JSON document: its Meta's fields followed by body, the
+// record encoded without Meta (see content). It equals json.Marshal of the record,
+// whose embedded Meta comes first, and saves encoding the record twice.
+func withMeta(m planning.Meta, body []byte) []byte {
+	mj, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("encode meta: %v", err)) // plain data
+	}
+	if len(body) <= 2 || len(mj) <= 2 { // "{}": nothing to join
+		if len(mj) <= 2 {
+			return body
+		}
+		return mj
+	}
+	out := make([]byte, 0, len(mj)+len(body))
+	out = append(out, mj[:len(mj)-1]...)
+	out = append(out, ',')
+	return append(out, body[1:]...)
+}
+
 // apply writes records (creates and updates) and their history. Records equal to
 // what is stored are left alone and counted as unchanged.
 func (c *collection[T, P]) apply(ctx context.Context, work []pending[P]) (store.UpsertResult, error) {
@@ -282,32 +351,29 @@ func (c *collection[T, P]) apply(ctx context.Context, work []pending[P]) (store.
 		rows, hist = rows[:0], hist[:0]
 		for _, w := range work[start:min(start+chunk, len(work))] {
 			p, m := w.rec, w.rec.GetMeta()
+			body := content(p)
 			h := historyRow{companyID: c.t.company.ID, entity: c.d.kind, key: p.Key()}
 			if w.old == nil {
 				*m = planning.Meta{ID: newID(), Version: 1, CreatedAt: now, UpdatedAt: now}
 				h.op = store.OpCreate
 			} else {
-				var prev T
-				if err := json.Unmarshal(w.old.doc, &prev); err != nil {
-					return res, fmt.Errorf("read %s %s: %w", c.d.kind.Label(), w.old.id, err)
+				o := w.old
+				same, err := c.sameContent(o.doc, body)
+				if err != nil {
+					return res, err
 				}
-				pm := *P(&prev).GetMeta()
-				if bytes.Equal(content(P(&prev)), content(p)) {
-					*m = pm
-					m.ID, m.Version = w.old.id, w.old.version
+				if same {
+					*m = planning.Meta{ID: o.id, Version: o.version, CreatedAt: o.created, UpdatedAt: o.updated}
 					res.Unchanged++
 					continue
 				}
-				*m = planning.Meta{ID: w.old.id, Version: w.old.version + 1, CreatedAt: pm.CreatedAt, UpdatedAt: now}
-				h.op, h.before = store.OpUpdate, w.old.doc
-				if c.d.statusful && c.d.status(P(&prev)) != planning.StatusInactive && c.d.status(p) == planning.StatusInactive {
-					deactivated = append(deactivated, w.old.id)
+				*m = planning.Meta{ID: o.id, Version: o.version + 1, CreatedAt: o.created, UpdatedAt: now}
+				h.op, h.before = store.OpUpdate, o.doc
+				if c.d.statusful && o.status != planning.StatusInactive && c.d.status(p) == planning.StatusInactive {
+					deactivated = append(deactivated, o.id)
 				}
 			}
-			doc, err := json.Marshal(p)
-			if err != nil {
-				return res, err
-			}
+			doc := withMeta(*m, body)
 			h.entityID, h.version, h.after = m.ID, m.Version, doc
 			rows = append(rows, p)
 			hist = append(hist, h)
@@ -320,7 +386,7 @@ func (c *collection[T, P]) apply(ctx context.Context, work []pending[P]) (store.
 		if err := c.writeRows(ctx, rows, hist); err != nil {
 			return res, err
 		}
-		if err := writeHistory(ctx, c.t.d, c.t.q, c.t.by, c.t.id, now, hist); err != nil {
+		if err := writeHistory(ctx, c.t, hist); err != nil {
 			return res, fmt.Errorf("record history of %s: %w", c.d.kind.Label(), err)
 		}
 	}
@@ -373,50 +439,53 @@ func (c *collection[T, P]) writeRows(ctx context.Context, recs []P, hist []histo
 		names = append(names, cl.name)
 	}
 	names = append(names, "version", "created_at", "updated_at", "doc")
-	per := d.maxParams / len(names)
-	for start := 0; start < len(recs); start += per {
-		end := min(start+per, len(recs))
-		b := d.build().sql("INSERT INTO " + quote(c.d.table) + " (" + joinNames(names) + ") VALUES ")
-		for i := start; i < end; i++ {
-			p, m := recs[i], recs[i].GetMeta()
-			if i > start {
-				b.sql(", ")
-			}
-			b.sql("(").arg(m.ID).sql(", ").arg(c.t.company.ID)
+	types := make([]string, len(names))
+	for i, n := range names {
+		types[i] = pgType(n)
+	}
+	var tail strings.Builder
+	tail.WriteString(" ON CONFLICT (id) DO UPDATE SET ")
+	for i, n := range names[2:] {
+		if n == "created_at" {
+			continue
+		}
+		if i > 0 {
+			tail.WriteString(", ")
+		}
+		tail.WriteString(n + " = excluded." + n)
+	}
+	company := c.t.company.ID
+	row := func(idx []int) func(i int, args []any) []any {
+		return func(i int, args []any) []any {
+			k := idx[i]
+			p, m := recs[k], recs[k].GetMeta()
+			args = append(args, m.ID, company)
 			if c.d.keyCol != "" {
-				b.sql(", ").arg(p.Key())
+				args = append(args, p.Key())
 			}
 			for _, cl := range c.d.cols {
-				b.sql(", ").arg(cl.val(d, p))
+				args = append(args, cl.val(d, p))
 			}
-			b.sql(", ").arg(m.Version).sql(", ").arg(d.ts(m.CreatedAt)).sql(", ").arg(d.ts(m.UpdatedAt)).sql(", ").arg(string(hist[i].after)).sql(")")
+			return append(args, m.Version, d.ts(m.CreatedAt), d.ts(m.UpdatedAt), string(hist[k].after))
 		}
-		b.sql(" ON CONFLICT (id) DO UPDATE SET ")
-		for i, n := range names[2:] {
-			if n == "created_at" {
-				continue
-			}
-			if i > 0 {
-				b.sql(", ")
-			}
-			b.sql(n + " = excluded." + n)
+	}
+	// New records are plain inserts: an ON CONFLICT clause makes the database take
+	// its slower speculative-insertion path for every row.
+	var creates, updates []int
+	for i := range recs {
+		if hist[i].op == store.OpCreate {
+			creates = append(creates, i)
+		} else {
+			updates = append(updates, i)
 		}
-		if _, err := c.t.q.ExecContext(ctx, b.String(), b.args...); err != nil {
-			return c.t.explainWriteError(err, c.d.kind)
-		}
+	}
+	if err := c.t.insertRows(ctx, c.d.table, names, types, "", len(creates), row(creates)); err != nil {
+		return c.t.explainWriteError(err, c.d.kind)
+	}
+	if err := c.t.insertRows(ctx, c.d.table, names, types, tail.String(), len(updates), row(updates)); err != nil {
+		return c.t.explainWriteError(err, c.d.kind)
 	}
 	return nil
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
 }
 
 // remove deletes records and records their deletion.
@@ -433,10 +502,10 @@ func (c *collection[T, P]) remove(ctx context.Context, work []pending[P]) error 
 	}
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		b := c.t.d.build().sql("DELETE FROM "+quote(c.d.table)+" WHERE company_id = ").arg(c.t.company.ID).sql(" AND id IN ").in(part)
+		b := c.t.d.build().sql("DELETE FROM " + quote(c.d.table) + " WHERE company_id = ").arg(c.t.company.ID).sql(" AND id IN ").in(part)
 		if _, err := c.t.q.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return err
 		}
 	}
-	return writeHistory(ctx, c.t.d, c.t.q, c.t.by, c.t.id, c.t.now, hist)
+	return writeHistory(ctx, c.t, hist)
 }

@@ -33,7 +33,7 @@ CREATE TABLE "groups" (
     version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    doc        JSONB NOT NULL,
+    doc        JSON NOT NULL,
     UNIQUE (company_id, code)
 );
 
@@ -44,7 +44,7 @@ CREATE TABLE job_titles (
     version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    doc        JSONB NOT NULL,
+    doc        JSON NOT NULL,
     UNIQUE (company_id, code)
 );
 
@@ -55,7 +55,7 @@ CREATE TABLE tags (
     version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    doc        JSONB NOT NULL,
+    doc        JSON NOT NULL,
     UNIQUE (company_id, code)
 );
 
@@ -70,7 +70,7 @@ CREATE TABLE people (
     version      BIGINT NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
     updated_at   TIMESTAMPTZ NOT NULL,
-    doc          JSONB NOT NULL,
+    doc          JSON NOT NULL,
     UNIQUE (company_id, employee_id)
 );
 CREATE UNIQUE INDEX people_email ON people (company_id, email) WHERE email IS NOT NULL;
@@ -85,7 +85,7 @@ CREATE TABLE projects (
     version        BIGINT NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL,
     updated_at     TIMESTAMPTZ NOT NULL,
-    doc            JSONB NOT NULL,
+    doc            JSON NOT NULL,
     UNIQUE (company_id, project_number)
 );
 CREATE INDEX projects_updated ON projects (company_id, updated_at);
@@ -100,7 +100,7 @@ CREATE TABLE assignments (
     version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    doc        JSONB NOT NULL
+    doc        JSON NOT NULL
 );
 CREATE INDEX assignments_person ON assignments (company_id, person_id, end_day);
 CREATE INDEX assignments_project ON assignments (company_id, project_id, end_day);
@@ -115,7 +115,7 @@ CREATE TABLE time_off (
     version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    doc        JSONB NOT NULL
+    doc        JSON NOT NULL
 );
 CREATE INDEX time_off_person ON time_off (company_id, person_id);
 
@@ -128,7 +128,7 @@ CREATE TABLE resource_requests (
     version    BIGINT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
-    doc        JSONB NOT NULL
+    doc        JSON NOT NULL
 );
 CREATE INDEX resource_requests_project ON resource_requests (company_id, project_id);
 
@@ -144,8 +144,8 @@ CREATE TABLE change_history (
     tx_id      UUID NOT NULL,
     changed_at TIMESTAMPTZ NOT NULL,
     version    BIGINT NOT NULL,
-    before     JSONB,
-    after      JSONB
+    before     JSON,
+    after      JSON
 );
 CREATE INDEX change_history_company ON change_history (company_id, seq);
 CREATE INDEX change_history_entity ON change_history (entity_id, seq);
