@@ -31,17 +31,17 @@ func (b badRef) message() string {
 
 // missingRefs returns the references of recs to records that do not exist. Each
 // distinct value is looked up once per transaction.
-func (t *tx) missingRefs(ctx context.Context, recs any) ([]badRef, error) {
+func missingRefs[P planning.Record](ctx context.Context, t *tx, recs []P) ([]badRef, error) {
 	type item struct {
 		index int
 		ref   planning.Ref
 	}
 	var items []item
-	each(recs, func(i int, r planning.Record) {
+	for i, r := range recs {
 		for _, ref := range r.Refs() {
 			items = append(items, item{i, ref})
 		}
-	})
+	}
 	// Gather the values not yet known, by kind, and look them up in chunks.
 	want := map[planning.Kind][]string{}
 	seen := map[planning.Kind]map[string]bool{}
@@ -94,46 +94,6 @@ func (t *tx) missingRefs(ctx context.Context, recs any) ([]badRef, error) {
 		}
 	}
 	return bad, nil
-}
-
-// each calls fn for every record of a []P slice.
-func each(recs any, fn func(int, planning.Record)) {
-	switch rs := recs.(type) {
-	case []*planning.Group:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.JobTitle:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.Tag:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.Person:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.Project:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.Assignment:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.TimeOff:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	case []*planning.ResourceRequest:
-		for i, r := range rs {
-			fn(i, r)
-		}
-	default:
-		panic(fmt.Sprintf("each: unexpected %T", recs))
-	}
 }
 
 // clash is a unique value of record index already held by another record.

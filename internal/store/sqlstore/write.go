@@ -212,7 +212,7 @@ func (c *collection[T, P]) check(ctx context.Context, recs []P) ([]planning.Inva
 			invalid = append(invalid, planning.InvalidRecord{Kind: c.d.kind, Index: i, Key: p.Key(), Errors: errs})
 		}
 	}
-	bad, err := c.t.missingRefs(ctx, recs)
+	bad, err := missingRefs(ctx, c.t, recs)
 	if err != nil {
 		return nil, err
 	}
