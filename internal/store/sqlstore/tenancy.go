@@ -26,6 +26,19 @@ func (s *Store) adminTx(ctx context.Context, by store.Actor, fn func(q querier, 
 	if err := fn(q, func(r historyRow) { rows = append(rows, r) }); err != nil {
 		return err
 	}
+	if s.d.postgres() {
+		// Take the company's writer lock before the history rows get their sequence
+		// numbers, as Update does, so the feed stays in commit order.
+		locked := map[string]bool{}
+		for _, r := range rows {
+			if r.companyID != "" && !locked[r.companyID] {
+				locked[r.companyID] = true
+				if _, err := q.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", companyLockKey(r.companyID)); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	ht := &tx{s: s, d: s.d, q: q, by: by, id: uuid.NewString(), now: s.now()}
 	err = writeHistory(ctx, ht, rows)
 	ht.closeStmts()
