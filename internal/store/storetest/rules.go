@@ -337,3 +337,59 @@ func testIsolation(t *testing.T, st store.Store) {
 		return nil
 	}))
 }
+
+// testFeedMissesNothing has several writers change one company at once while a
+// reader follows the change feed by sequence number, as the publisher will: the
+// reader must see every change, none skipped because it committed after a later
+// sequence number was read.
+func testFeedMissesNothing(t *testing.T, st store.Store) {
+	c := newCompany(t, st)
+	ctx := context.Background()
+	start := lastSeq(t, st, c)
+	const writers, perWriter = 6, 8
+	done := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := range perWriter {
+				err := st.Update(ctx, c.ID, store.Console("writer"), func(tx store.Tx) error {
+					_, err := tx.People().Create(ctx, person(1000+w*perWriter+i))
+					return err
+				})
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	seen := map[int64]bool{}
+	after := start
+	finished := 0
+	for finished < writers {
+		select {
+		case err := <-done:
+			must(t, err)
+			finished++
+		default:
+		}
+		for ch, err := range st.Changes(ctx, c.ID, after, 0) {
+			must(t, err)
+			seen[ch.Seq] = true
+			after = ch.Seq
+		}
+	}
+	for ch, err := range st.Changes(ctx, c.ID, after, 0) {
+		must(t, err)
+		seen[ch.Seq] = true
+	}
+	all := changes(t, st, c, start)
+	if len(all) != writers*perWriter {
+		t.Fatalf("history has %d changes, want %d", len(all), writers*perWriter)
+	}
+	for _, ch := range all {
+		if !seen[ch.Seq] {
+			t.Errorf("the feed reader skipped change %d (%s %s)", ch.Seq, ch.Entity, ch.EntityKey)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListFilters", testListFilters},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"CompaniesAreIsolated", testIsolation},
+		{"FeedMissesNothing", testFeedMissesNothing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, st) })
