@@ -7,6 +7,29 @@ cd "$(dirname "$0")/.."
 
 ./scripts/services.sh
 
+# The S3-compatible server the blob tests start (internal/testenv/s3.go, which pins
+# the same version): install it once into the user's cache folder, so the first
+# test that needs it does not spend minutes building it. If this fails the tests
+# try again themselves, and skip (or fail in CI) when they cannot.
+vgw_version=v1.8.0
+vgw_dir="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/trestle-test/versitygw-$vgw_version"
+if [ -z "${TRESTLE_TEST_S3_BIN:-}" ]; then
+  if ! go version -m "$vgw_dir/versitygw" 2>/dev/null | grep -q "github.com/versity/versitygw[[:space:]]*$vgw_version"; then
+    echo "== installing versitygw $vgw_version (S3 test server) into $vgw_dir"
+    mkdir -p "$vgw_dir"
+    vgw_tmp=$(mktemp -d "$vgw_dir/install-XXXXXX")
+    if (cd "$vgw_tmp" && GOBIN="$vgw_tmp" GOWORK=off go install "github.com/versity/versitygw/cmd/versitygw@$vgw_version"); then
+      mv "$vgw_tmp/versitygw" "$vgw_dir/versitygw"
+    else
+      echo "note: could not install versitygw; the S3 tests will try again" >&2
+    fi
+    rm -rf "$vgw_tmp"
+  fi
+  if [ -x "$vgw_dir/versitygw" ]; then
+    export TRESTLE_TEST_S3_BIN="$vgw_dir/versitygw"
+  fi
+fi
+
 echo "== go vet"
 go vet ./...
 

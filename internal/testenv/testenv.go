@@ -1,5 +1,6 @@
 // Package testenv finds the real services integration tests need (PostgreSQL,
-// MariaDB) and gives each test an isolated place in them. Outside CI a missing
+// MariaDB, an S3-compatible server it starts itself; see S3) and gives each test
+// an isolated place in them. Outside CI a missing
 // service skips the test with a message saying how to provide it; in CI (CI=true) it
 // fails the test, because a skipped integration test there is a failed test.
 package testenv

@@ -1,0 +1,20 @@
+// Package delta reads and writes Delta Lake tables kept in a blob.Store, following
+// the public Delta Lake protocol (PROTOCOL.md of delta-io/delta).
+//
+// A table lives under a root prefix; its transaction log is the folder
+// <root>/_delta_log, holding one newline-delimited JSON commit file per version
+// (00000000000000000000.json, ...). Each line is an action: protocol, metaData,
+// add, remove, cdc, txn or commitInfo (Action). Replaying the commits in order
+// gives a Snapshot: the latest protocol and metadata, the files in the table, the
+// tombstones of removed files and the applications' transaction versions.
+//
+// Writers commit optimistically: Table.Commit writes version n+1 with the store's
+// atomic put-if-absent, so of two writers that read version n exactly one wins and
+// the other gets a *ConflictError (ErrConcurrentCommit). Table.CommitWithRetry
+// rebuilds the commit on the new snapshot and tries again.
+//
+// Not implemented yet: checkpoints (replay always starts at version 0; see
+// issue 3), change data feed reads, vacuum, deletion vectors, column mapping
+// other than mode "none", and the Parquet data files themselves (callers write
+// them and commit add actions).
+package delta
