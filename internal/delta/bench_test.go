@@ -6,13 +6,15 @@ import (
 	"testing"
 )
 
-// BenchmarkReplay1000Commits measures reading the latest snapshot of a table with
-// 1,000 small commits (one add each, every tenth also removing a file) from a
-// fresh Table, i.e. a full log replay from version 0. Checkpoints (issue 3) are
-// meant to cut this down.
-func BenchmarkReplay1000Commits(b *testing.B) {
-	ctx := context.Background()
-	tbl, store := newTable(b)
+// benchTable commits 1,000 small commits (one add each, every tenth also
+// removing a file) to a new table with the given configuration, and returns
+// the store and the number of files at the end.
+func benchTable(b *testing.B, config map[string]string) (*Table, int) {
+	store := newStore(b)
+	tbl := NewTable(store, testRoot)
+	if err := tbl.Create(context.Background(), testMetadata(b, config), Protocol{}); err != nil {
+		b.Fatal(err)
+	}
 	want := 0
 	for i := range 1000 {
 		actions := []Action{addFile(fmt.Sprintf("part-%05d.parquet", i), "r", 1000)}
@@ -24,9 +26,15 @@ func BenchmarkReplay1000Commits(b *testing.B) {
 		}
 		mustCommit(b, tbl, int64(i), actions...)
 	}
+	return NewTable(store, testRoot), want
+}
+
+func benchReplay(b *testing.B, config map[string]string) {
+	ctx := context.Background()
+	tbl, want := benchTable(b, config)
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := NewTable(store, testRoot).Snapshot(ctx)
+		s, err := NewTable(tbl.store, testRoot).Snapshot(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -34,4 +42,18 @@ func BenchmarkReplay1000Commits(b *testing.B) {
 			b.Fatalf("snapshot %v, want version 1000 with %d files", s, want)
 		}
 	}
+}
+
+// BenchmarkReplay1000Commits measures reading the latest snapshot of a table with
+// 1,000 small commits from a fresh Table with no checkpoints (the interval is
+// set past the last version), i.e. a full log replay from version 0.
+func BenchmarkReplay1000Commits(b *testing.B) {
+	benchReplay(b, map[string]string{configCheckpointInterval: "100000"})
+}
+
+// BenchmarkReplay1000CommitsWithCheckpoints is the same table with the default
+// checkpoint interval (10): a fresh Table reads _last_checkpoint, the checkpoint
+// of version 1000 (about 900 adds) and the commit file of version 1000.
+func BenchmarkReplay1000CommitsWithCheckpoints(b *testing.B) {
+	benchReplay(b, nil)
 }

@@ -13,8 +13,15 @@
 // the other gets a *ConflictError (ErrConcurrentCommit). Table.CommitWithRetry
 // rebuilds the commit on the new snapshot and tries again.
 //
-// Not implemented yet: checkpoints (replay always starts at version 0; see
-// issue 3), change data feed reads, vacuum, deletion vectors, column mapping
-// other than mode "none", and the Parquet data files themselves (callers write
-// them and commit add actions).
+// Checkpoints (issue 3): every delta.checkpointInterval commits (default 10)
+// Commit writes a classic V1 checkpoint, NNN.checkpoint.parquet, and points
+// _last_checkpoint at it (Table.Checkpoint writes one on demand). Replay starts
+// from the newest readable checkpoint not after the wanted version, found
+// through _last_checkpoint or by listing the log, and applies the later commits.
+// Table.CleanupLog deletes commits and checkpoints older than a retention
+// period that a newer kept checkpoint makes unnecessary.
+//
+// Not implemented yet: V2 (UUID-named, sidecar) checkpoints, change data feed
+// reads, vacuum, deletion vectors, column mapping other than mode "none", and
+// the Parquet data files themselves (callers write them and commit add actions).
 package delta

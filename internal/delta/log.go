@@ -99,8 +99,8 @@ func (t *Table) commitKey(v int64) string { return t.logPrefix() + CommitFileNam
 // are contiguous.
 //
 // checkpoints: see issue 3. Checkpoint files (NNN.checkpoint.parquet and the
-// other forms) are skipped here; reading them would start replay from the newest
-// checkpoint not after the wanted version instead of from version 0.
+// other forms) are skipped here; replay lists them with listLog and starts from
+// the newest checkpoint not after the wanted version (load.go).
 func (t *Table) listCommits(ctx context.Context, after, upto int64) ([]logEntry, error) {
 	prefix := t.logPrefix()
 	startAfter := ""

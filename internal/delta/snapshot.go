@@ -153,7 +153,9 @@ func (s *Snapshot) File(path string) (Add, bool) {
 }
 
 // Tombstones returns the remove actions of files no longer in the table, sorted by
-// path. Tombstones never expire here yet (that is vacuum's business).
+// path. Checkpoints (issue 3) keep only tombstones younger than
+// delta.deletedFileRetentionDuration, without their stats and tags, so a
+// snapshot read from a checkpoint lacks the expired ones.
 func (s *Snapshot) Tombstones() []Remove {
 	keys := slices.Sorted(maps.Keys(s.tombstones))
 	out := make([]Remove, len(keys))

@@ -28,6 +28,9 @@ type Table struct {
 
 	mu   sync.Mutex
 	head *Snapshot // private, updated in place; nil until first loaded
+	// onCheckpointError is told about failed automatic checkpoints (issue 3);
+	// nil logs them.
+	onCheckpointError func(version int64, err error)
 }
 
 // NewTable returns the table at root in store. It does no I/O; the table need not
@@ -207,13 +210,29 @@ func (t *Table) Commit(ctx context.Context, readVersion int64, actions []Action)
 	if err := t.put(ctx, v, actions); err != nil {
 		return -1, err
 	}
+	var committed *Snapshot
 	t.mu.Lock()
 	if t.head != nil && t.head.Version == readVersion {
 		if err := t.head.apply(commit{logEntry: logEntry{version: v, modTime: time.Now()}, actions: actions}); err != nil {
 			t.head = nil // cannot happen after prepareCommit; reload next time
 		}
 	}
+	checkpointDue := checkpointDue(v, &next.Metadata)
+	if checkpointDue && t.head != nil && t.head.Version == v {
+		committed = t.head.clone()
+	}
 	t.mu.Unlock()
+	// checkpoints: see issue 3. Every delta.checkpointInterval versions the
+	// committer writes a checkpoint; a failure there does not fail the commit.
+	if checkpointDue {
+		if committed == nil {
+			var err error
+			if committed, err = t.SnapshotAt(ctx, v); err != nil {
+				t.checkpointFailed(v, err)
+			}
+		}
+		t.maybeCheckpoint(ctx, v, committed)
+	}
 	return v, nil
 }
 
