@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/trestle-dev/trestle/internal/delta/datafile"
 )
 
 // Checkpoints (issue 3). A classic checkpoint of version n is the Parquet file
@@ -228,19 +230,11 @@ func encodeCheckpoint(s *Snapshot, expireBefore int64) ([]byte, CheckpointInfo, 
 // parquetCodec maps delta.parquet.compression.codec to a codec; absent means
 // zstd, as the protocol recommends.
 func parquetCodec(name string) (compress.Compression, error) {
-	switch strings.ToLower(name) {
-	case "", "zstd":
-		return compress.Codecs.Zstd, nil
-	case "uncompressed", "none":
-		return compress.Codecs.Uncompressed, nil
-	case "snappy":
-		return compress.Codecs.Snappy, nil
-	case "gzip":
-		return compress.Codecs.Gzip, nil
-	case "lz4_raw":
-		return compress.Codecs.Lz4Raw, nil
+	c, err := datafile.Codec(name)
+	if err != nil {
+		return compress.Codecs.Uncompressed, fmt.Errorf("%s: %w", configCompressionCodec, err)
 	}
-	return compress.Codecs.Uncompressed, fmt.Errorf("%s %q is not supported", configCompressionCodec, name)
+	return c, nil
 }
 
 // checkpointBuilder appends actions as rows; every row sets one struct column.

@@ -21,7 +21,12 @@
 // Table.CleanupLog deletes commits and checkpoints older than a retention
 // period that a newer kept checkpoint makes unnecessary.
 //
-// Not implemented yet: V2 (UUID-named, sidecar) checkpoints, change data feed
-// reads, vacuum, deletion vectors, column mapping other than mode "none", and
-// the Parquet data files themselves (callers write them and commit add actions).
+// Data: Append and Overwrite write Parquet files (internal/delta/datafile) and
+// commit them with their statistics; Merge upserts and deletes by key, rewriting only
+// the files whose rows change and writing _change_data files with _change_type;
+// Changes and ReadChanges read the change data feed between versions; Scan reads a
+// snapshot's rows; Vacuum deletes unreferenced files past the retention.
+//
+// Not implemented yet: V2 (UUID-named, sidecar) checkpoints, partitioned writes,
+// deletion vectors and column mapping other than mode "none".
 package delta

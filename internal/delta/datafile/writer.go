@@ -83,7 +83,10 @@ type Writer struct {
 	firstErr error
 }
 
-func codec(name string) (compress.Compression, error) {
+// Codec maps a codec name as the delta.parquet.compression.codec table property
+// spells it (zstd, the default when empty; snappy, gzip, lz4_raw, uncompressed or
+// none) to a Parquet compression codec.
+func Codec(name string) (compress.Compression, error) {
 	switch strings.ToLower(name) {
 	case "", "zstd":
 		return compress.Codecs.Zstd, nil
@@ -96,7 +99,7 @@ func codec(name string) (compress.Compression, error) {
 	case "uncompressed", "none":
 		return compress.Codecs.Uncompressed, nil
 	}
-	return 0, fmt.Errorf("datafile: unsupported compression codec %q", name)
+	return 0, fmt.Errorf("compression codec %q is not one of zstd, snappy, gzip, lz4_raw, uncompressed", name)
 }
 
 // NewWriter starts a Parquet file that Close will store under key. The schema
@@ -109,7 +112,7 @@ func NewWriter(ctx context.Context, store blob.Store, key string, s *arrow.Schem
 	if err := blob.CheckKey(key); err != nil {
 		return nil, fmt.Errorf("datafile: %w", err)
 	}
-	c, err := codec(opts.Compression)
+	c, err := Codec(opts.Compression)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,307 @@
+package delta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"path"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/trestle-dev/trestle/internal/blob"
+	"github.com/trestle-dev/trestle/internal/delta/datafile"
+)
+
+// DefaultRowsPerFile is how many rows a data file written by Append, Overwrite
+// or Merge holds at most when WriteOptions.RowsPerFile is zero.
+const DefaultRowsPerFile = 1_000_000
+
+// WriteOptions tunes Append, Overwrite and Merge. The zero value is the
+// defaults.
+type WriteOptions struct {
+	// RowsPerFile rolls to a new data file after this many rows
+	// (DefaultRowsPerFile when zero or negative).
+	RowsPerFile int64
+	// File tunes the Parquet writer of each data file.
+	File datafile.Options
+}
+
+func (o WriteOptions) rowsPerFile() int64 {
+	if o.RowsPerFile <= 0 {
+		return DefaultRowsPerFile
+	}
+	return o.RowsPerFile
+}
+
+// ChangeDataDir is the folder, under the table root, of change data files.
+const ChangeDataDir = "_change_data"
+
+// writtenFile is one file a rollingWriter stored: its path relative to the
+// table root and what the Parquet writer reported.
+type writtenFile struct {
+	rel  string
+	info datafile.FileInfo
+}
+
+// rollingWriter writes record batches into a sequence of Parquet files under
+// the table root, starting a new file every rowsPerFile rows.
+type rollingWriter struct {
+	ctx     context.Context
+	t       *Table
+	schema  *arrow.Schema
+	opts    WriteOptions
+	dir     string // "" for data files, ChangeDataDir for change data
+	cur     *datafile.Writer
+	curRel  string
+	curRows int64
+	files   []writtenFile
+}
+
+func (t *Table) newRollingWriter(ctx context.Context, s *arrow.Schema, dir string, opts WriteOptions) *rollingWriter {
+	return &rollingWriter{ctx: ctx, t: t, schema: s, opts: opts, dir: dir}
+}
+
+func (w *rollingWriter) fileName() string {
+	if w.dir == ChangeDataDir {
+		return path.Join(ChangeDataDir, "cdc-"+newGUID()+".c000.zstd.parquet")
+	}
+	return fmt.Sprintf("part-%05d-%s.c000.zstd.parquet", len(w.files), newGUID())
+}
+
+// write appends rec, splitting it across files at the row limit. The caller
+// keeps its reference to rec.
+func (w *rollingWriter) write(rec arrow.RecordBatch) error {
+	limit := w.opts.rowsPerFile()
+	for off := int64(0); off < rec.NumRows(); {
+		if w.cur == nil {
+			rel := w.fileName()
+			key, err := w.t.DataKey(EncodePath(rel))
+			if err != nil {
+				return err
+			}
+			fw, err := datafile.NewWriter(w.ctx, w.t.store, key, w.schema, w.opts.File)
+			if err != nil {
+				return err
+			}
+			w.cur, w.curRel, w.curRows = fw, rel, 0
+		}
+		n := min(rec.NumRows()-off, limit-w.curRows)
+		part := rec
+		if off != 0 || n != rec.NumRows() {
+			part = rec.NewSlice(off, off+n)
+		}
+		err := w.cur.Write(part)
+		if part != rec {
+			part.Release()
+		}
+		if err != nil {
+			return err
+		}
+		off += n
+		w.curRows += n
+		if w.curRows >= limit {
+			if err := w.finish(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *rollingWriter) finish() error {
+	if w.cur == nil {
+		return nil
+	}
+	info, err := w.cur.Close()
+	w.cur = nil
+	if err != nil {
+		return err
+	}
+	w.files = append(w.files, writtenFile{rel: w.curRel, info: info})
+	return nil
+}
+
+// close finishes the current file and returns every file written.
+func (w *rollingWriter) close() ([]writtenFile, error) {
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	return w.files, nil
+}
+
+// abort drops the file being written and deletes the files already stored.
+func (w *rollingWriter) abort() {
+	if w.cur != nil {
+		w.cur.Abort()
+		w.cur = nil
+	}
+	for _, f := range w.files {
+		_ = w.t.store.Delete(context.WithoutCancel(w.ctx), f.info.Key)
+	}
+	w.files = nil
+}
+
+func (f writtenFile) add(ts int64) Action {
+	return Action{Add: &Add{
+		Path:             EncodePath(f.rel),
+		PartitionValues:  map[string]string{},
+		Size:             f.info.Size,
+		ModificationTime: ts,
+		DataChange:       true,
+		Stats:            f.info.Stats.JSON(),
+	}}
+}
+
+func (f writtenFile) cdc() Action {
+	return Action{CDC: &AddCDCFile{Path: EncodePath(f.rel), PartitionValues: map[string]string{}, Size: f.info.Size}}
+}
+
+// writeSchema returns the Arrow schema of the latest snapshot, refusing tables
+// this package cannot write data files for (partitioned tables).
+func (t *Table) writeSchema(ctx context.Context) (*Snapshot, *arrow.Schema, error) {
+	snap, err := t.Snapshot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(snap.Metadata.PartitionColumns) > 0 {
+		return nil, nil, fmt.Errorf("delta: writing data files of partitioned tables is not supported (%q)", t.root)
+	}
+	ds, err := snap.Schema()
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := datafile.ArrowSchema(ds)
+	if err != nil {
+		return nil, nil, err
+	}
+	return snap, as, nil
+}
+
+// Append writes the batches into new data files and commits them in one
+// commit (operation "WRITE"). The table must exist (else an error wrapping
+// ErrTableNotFound) and not be partitioned; every batch must have the table's
+// Arrow schema (datafile.ArrowSchema). It returns the committed version. On
+// failure the files written are deleted.
+func (t *Table) Append(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, error], opts WriteOptions) (int64, error) {
+	return t.write(ctx, batches, opts, false)
+}
+
+// Overwrite is Append that also removes every file of the table, in the same
+// commit (operation "WRITE", mode Overwrite): afterwards the table holds only
+// the given rows.
+func (t *Table) Overwrite(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, error], opts WriteOptions) (int64, error) {
+	return t.write(ctx, batches, opts, true)
+}
+
+func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, error], opts WriteOptions, overwrite bool) (int64, error) {
+	_, as, err := t.writeSchema(ctx)
+	if err != nil {
+		return -1, err
+	}
+	w := t.newRollingWriter(ctx, as, "", opts)
+	fail := func(err error) (int64, error) {
+		w.abort()
+		return -1, err
+	}
+	for rec, err := range batches {
+		if err != nil {
+			return fail(err)
+		}
+		if !rec.Schema().Equal(as) {
+			return fail(fmt.Errorf("delta: batch schema %s does not match the table's %s", rec.Schema(), as))
+		}
+		if err := w.write(rec); err != nil {
+			return fail(err)
+		}
+	}
+	files, err := w.close()
+	if err != nil {
+		return fail(err)
+	}
+	mode := "Append"
+	if overwrite {
+		mode = "Overwrite"
+	}
+	v, err := t.CommitWithRetry(ctx, func(snap *Snapshot) ([]Action, error) {
+		ts := nowMillis()
+		actions := []Action{{CommitInfo: &CommitInfo{Operation: "WRITE",
+			OperationParameters: map[string]any{"mode": mode}}}}
+		if overwrite {
+			for _, a := range snap.Files() {
+				r := a.Remove(ts, true)
+				actions = append(actions, Action{Remove: &r})
+			}
+		}
+		for _, f := range files {
+			actions = append(actions, f.add(ts))
+		}
+		return actions, nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return v, nil
+}
+
+// Scan yields the rows of a snapshot's data files, file by file in path order,
+// as batches of the table's Arrow schema. Each batch is released when the loop
+// body returns: Retain it to keep it.
+func (t *Table) Scan(ctx context.Context, snap *Snapshot) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		ds, err := snap.Schema()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		as, err := datafile.ArrowSchema(ds)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for _, a := range snap.Files() {
+			if !t.readFile(ctx, a.Path, as, yield) {
+				return
+			}
+		}
+	}
+}
+
+// readFile yields the batches of the file an action path names, relabelled
+// with schema s. It returns false when the caller stopped or an error was
+// yielded.
+func (t *Table) readFile(ctx context.Context, actionPath string, s *arrow.Schema,
+	yield func(arrow.RecordBatch, error) bool) bool {
+	key, err := t.DataKey(actionPath)
+	if err != nil {
+		yield(nil, err)
+		return false
+	}
+	r, err := datafile.Open(ctx, t.store, key)
+	if err != nil {
+		if errors.Is(err, blob.ErrNotExist) {
+			err = fmt.Errorf("delta: data file %s is missing (vacuumed?): %w", key, err)
+		}
+		yield(nil, err)
+		return false
+	}
+	defer r.Close()
+	for rec, err := range r.Batches(ctx, 0) {
+		if err != nil {
+			yield(nil, err)
+			return false
+		}
+		if rec.NumCols() != int64(s.NumFields()) {
+			yield(nil, fmt.Errorf("delta: file %s has %d columns, want %d", key, rec.NumCols(), s.NumFields()))
+			return false
+		}
+		out := array.NewRecordBatch(s, rec.Columns(), rec.NumRows())
+		ok := yield(out, nil)
+		out.Release()
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
