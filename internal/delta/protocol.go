@@ -68,7 +68,7 @@ var supportedReaderFeatures = []string{"timestampNtz", "vacuumProtocolCheck", "c
 // Writer features this package implements: appendOnly is enforced on commit;
 // invariants are supported by refusing to write to a table whose schema has
 // any (this package cannot evaluate them); the reader features above.
-var supportedWriterFeatures = []string{"appendOnly", "invariants", "timestampNtz", "vacuumProtocolCheck", "columnMapping"}
+var supportedWriterFeatures = []string{"appendOnly", "invariants", "timestampNtz", "vacuumProtocolCheck", "columnMapping", "changeDataFeed"}
 
 // DefaultProtocol is the protocol Create uses when given a zero Protocol:
 // reader version 1, writer version 2.
@@ -128,6 +128,24 @@ func checkWrite(p Protocol, m *Metadata) error {
 	case 1:
 		return nil
 	case 2:
+	case 3, 4:
+		// Version 3 adds CHECK constraints and version 4 generated columns (and the
+		// change data feed, which Merge writes): refuse tables that use what this
+		// client cannot enforce.
+		if m != nil {
+			for k := range m.Configuration {
+				if strings.HasPrefix(k, "delta.constraints.") {
+					return fail("table has a CHECK constraint (%s), which this client cannot enforce", k)
+				}
+			}
+			if p.MinWriterVersion == 4 {
+				if s, err := m.Schema(); err == nil {
+					if col := findFieldMetadata(s, "", "delta.generationExpression"); col != "" {
+						return fail("column %q is a generated column, which this client cannot compute", col)
+					}
+				}
+			}
+		}
 	case 7:
 		for _, f := range p.WriterFeatures {
 			if !slices.Contains(supportedWriterFeatures, f) {
@@ -143,7 +161,7 @@ func checkWrite(p Protocol, m *Metadata) error {
 			return nil
 		}
 	default:
-		return fail("writer version %d is not supported (this client writes versions 1, 2 and 7)", p.MinWriterVersion)
+		return fail("writer version %d is not supported (this client writes versions 1 to 4 and 7)", p.MinWriterVersion)
 	}
 	// Column invariants are in force: refuse tables that declare any.
 	if m == nil {
@@ -170,6 +188,11 @@ func checkColumnMappingNone(m *Metadata) error {
 }
 
 func findInvariant(t schema.DataType, path string) string {
+	return findFieldMetadata(t, path, "delta.invariants")
+}
+
+// findFieldMetadata returns the path of the first field whose metadata has key.
+func findFieldMetadata(t schema.DataType, path, key string) string {
 	switch t := t.(type) {
 	case *schema.StructType:
 		for _, f := range t.Fields {
@@ -177,20 +200,20 @@ func findInvariant(t schema.DataType, path string) string {
 			if path != "" {
 				p = path + "." + f.Name
 			}
-			if _, ok := f.Metadata["delta.invariants"]; ok {
+			if _, ok := f.Metadata[key]; ok {
 				return p
 			}
-			if c := findInvariant(f.Type, p); c != "" {
+			if c := findFieldMetadata(f.Type, p, key); c != "" {
 				return c
 			}
 		}
 	case *schema.ArrayType:
-		return findInvariant(t.ElementType, path+".element")
+		return findFieldMetadata(t.ElementType, path+".element", key)
 	case *schema.MapType:
-		if c := findInvariant(t.KeyType, path+".key"); c != "" {
+		if c := findFieldMetadata(t.KeyType, path+".key", key); c != "" {
 			return c
 		}
-		return findInvariant(t.ValueType, path+".value")
+		return findFieldMetadata(t.ValueType, path+".value", key)
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ import (
 func TestProtocolSupport(t *testing.T) {
 	const plainSchema = handSchema
 	const invariantSchema = `{\"type\":\"struct\",\"fields\":[{\"name\":\"x\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{\"delta.invariants\":\"{\\\"expression\\\": { \\\"expression\\\": \\\"x > 3\\\"} }\"}}]}`
+	const generatedSchema = `{\"type\":\"struct\",\"fields\":[{\"name\":\"x\",\"type\":\"integer\",\"nullable\":true,\"metadata\":{\"delta.generationExpression\":\"1\"}}]}`
 	tests := []struct {
 		name      string
 		protocol  string
@@ -22,12 +23,16 @@ func TestProtocolSupport(t *testing.T) {
 	}{
 		{"r1 w1", `{"minReaderVersion":1,"minWriterVersion":1}`, `{}`, plainSchema, "", "", false},
 		{"r1 w2", `{"minReaderVersion":1,"minWriterVersion":2}`, `{}`, plainSchema, "", "", false},
-		{"r1 w3", `{"minReaderVersion":1,"minWriterVersion":3}`, `{}`, plainSchema, "", "writer version 3", false},
+		{"r1 w3", `{"minReaderVersion":1,"minWriterVersion":3}`, `{}`, plainSchema, "", "", false},
+		{"r1 w3 check constraint", `{"minReaderVersion":1,"minWriterVersion":3}`, `{"delta.constraints.positive":"x > 0"}`, plainSchema, "", "CHECK constraint", false},
+		{"r1 w4 change data feed", `{"minReaderVersion":1,"minWriterVersion":4}`, `{"delta.enableChangeDataFeed":"true"}`, plainSchema, "", "", false},
+		{"r1 w4 generated column", `{"minReaderVersion":1,"minWriterVersion":4}`, `{}`, generatedSchema, "", `column "x" is a generated column`, false},
 		{"r2 w5 no mapping", `{"minReaderVersion":2,"minWriterVersion":5}`, `{}`, plainSchema, "", "writer version 5", false},
 		{"r2 w5 name mapping", `{"minReaderVersion":2,"minWriterVersion":5}`, `{"delta.columnMapping.mode":"name"}`, plainSchema, `column mapping mode "name"`, "", true},
 		{"r3 w7 deletion vectors", `{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}`, `{}`, plainSchema, `reader feature "deletionVectors"`, "", true},
 		{"r3 w7 timestampNtz", `{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["timestampNtz"],"writerFeatures":["timestampNtz","appendOnly"]}`, `{}`, plainSchema, "", "", false},
-		{"r3 w7 change data feed", `{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":[],"writerFeatures":["changeDataFeed"]}`, `{}`, plainSchema, "", `writer feature "changeDataFeed"`, false},
+		{"r3 w7 change data feed", `{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":[],"writerFeatures":["changeDataFeed"]}`, `{}`, plainSchema, "", "", false},
+		{"r3 w7 unknown writer feature", `{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":[],"writerFeatures":["rowTracking"]}`, `{}`, plainSchema, "", `writer feature "rowTracking"`, false},
 		{"r3 w5", `{"minReaderVersion":3,"minWriterVersion":5,"readerFeatures":[]}`, `{}`, plainSchema, "requires writer version 7", "", true},
 		{"r4", `{"minReaderVersion":4,"minWriterVersion":7,"readerFeatures":[],"writerFeatures":[]}`, `{}`, plainSchema, "reader version 4", "", true},
 		{"missing minReaderVersion", `{"readerVersion":1,"writerVersion":2}`, `{}`, plainSchema, "reader version 0", "", true},
@@ -153,5 +158,26 @@ func TestCommitInfoPlacement(t *testing.T) {
 	ci := actions[0].CommitInfo
 	if ci == nil || ci.Timestamp != 42 || ci.Operation != "MERGE" || string(ci.Extra["engineInfo"]) != `"trestle"` || len(actions) != 2 {
 		t.Errorf("actions = %+v", actions)
+	}
+}
+
+// TestCreateWithChangeDataFeed checks that a table created with the change data feed
+// on gets writer version 4, as the protocol requires.
+func TestCreateWithChangeDataFeed(t *testing.T) {
+	ctx := context.Background()
+	tbl := NewTable(newStore(t), "cdf")
+	m, err := NewMetadata(testSchema(), nil, map[string]string{ConfigEnableChangeDataFeed: "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tbl.Create(ctx, m, Protocol{}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := tbl.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := snap.Protocol; p.MinReaderVersion != 1 || p.MinWriterVersion != 4 {
+		t.Fatalf("protocol = %+v, want reader 1, writer 4", p)
 	}
 }

@@ -9,6 +9,10 @@ import (
 )
 
 // Table properties about checkpoints and retention.
+// ConfigEnableChangeDataFeed is the table property that turns the change data feed
+// on; tables created with it set get writer version 4.
+const ConfigEnableChangeDataFeed = "delta.enableChangeDataFeed"
+
 const (
 	configCheckpointInterval    = "delta.checkpointInterval"
 	configLogRetention          = "delta.logRetentionDuration"

@@ -92,6 +92,11 @@ func (t *Table) LatestVersion(ctx context.Context) (int64, error) {
 func (t *Table) Create(ctx context.Context, m Metadata, p Protocol) error {
 	if p.MinReaderVersion == 0 && p.MinWriterVersion == 0 {
 		p = DefaultProtocol
+		if strings.EqualFold(m.Configuration[ConfigEnableChangeDataFeed], "true") {
+			// The change data feed needs writer version 4 (PROTOCOL.md, Change
+			// Data Files / writer version requirements).
+			p.MinWriterVersion = 4
+		}
 	}
 	if err := validProtocol(p); err != nil {
 		return err
