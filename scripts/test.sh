@@ -30,6 +30,31 @@ if [ -z "${TRESTLE_TEST_S3_BIN:-}" ]; then
   fi
 fi
 
+# DuckDB, the independent Parquet reader of internal/delta's tests: install the npm
+# package internal/delta/testdata/duckdb/package.json pins, once, into the cache
+# folder (into a temporary folder renamed into place, as duckdb_test.go does). If
+# this fails the test tries again itself, and skips (or fails in CI) when it cannot.
+duckdb_pkg=internal/delta/testdata/duckdb/package.json
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  duckdb_version=$(node -p "require('./$duckdb_pkg').dependencies['@duckdb/node-api']" 2>/dev/null || true)
+  duckdb_parent="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/trestle-test"
+  duckdb_dir="$duckdb_parent/duckdb-$duckdb_version"
+  if [ -n "$duckdb_version" ] && [ ! -e "$duckdb_dir/.trestle-installed" ]; then
+    echo "== installing @duckdb/node-api $duckdb_version (DuckDB test reader) into $duckdb_dir"
+    mkdir -p "$duckdb_parent"
+    duckdb_tmp=$(mktemp -d "$duckdb_parent/duckdb-install-XXXXXX")
+    if cp "$duckdb_pkg" "$duckdb_tmp/package.json" &&
+      (cd "$duckdb_tmp" && npm install --no-audit --no-fund --no-package-lock --no-update-notifier --loglevel=error) &&
+      echo "$duckdb_version" >"$duckdb_tmp/.trestle-installed" &&
+      node -e 'require("fs").renameSync(process.argv[1], process.argv[2])' "$duckdb_tmp" "$duckdb_dir"; then
+      :
+    else
+      echo "note: could not install @duckdb/node-api; the DuckDB test will try again" >&2
+    fi
+    rm -rf "$duckdb_tmp"
+  fi
+fi
+
 echo "== go vet"
 go vet ./...
 
