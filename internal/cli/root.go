@@ -127,9 +127,10 @@ func (g *globals) openStore(ctx context.Context, opts ...sqlstore.Option) (*sqls
 	return sqlstore.Open(ctx, g.dbURL(), opts...)
 }
 
-// withStore opens the store, runs fn, and closes it.
-func (g *globals) withStore(ctx context.Context, fn func(st *sqlstore.Store) error) error {
-	st, err := g.openStore(ctx)
+// withStore opens the store (migrated, unless opts say otherwise), runs fn, and
+// closes it.
+func (g *globals) withStore(ctx context.Context, fn func(st *sqlstore.Store) error, opts ...sqlstore.Option) error {
+	st, err := g.openStore(ctx, opts...)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/trestle-dev/trestle/internal/delta/datafile"
 )
 
 // Columns the change data feed adds besides ChangeTypeColumn.
@@ -108,12 +106,7 @@ func (t *Table) ReadChanges(ctx context.Context, start, end int64) iter.Seq2[arr
 			yield(nil, err)
 			return
 		}
-		ds, err := snap.Schema()
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		as, err := datafile.ArrowSchema(ds)
+		as, err := snap.ArrowSchema()
 		if err != nil {
 			yield(nil, err)
 			return

@@ -16,13 +16,17 @@ import (
 // (Hive-style partition directories use =). Every other byte, including ':'
 // (which would read as a URI scheme), '+', '%', '?', '#', space and all non-ASCII
 // bytes, is percent-encoded with upper-case hex digits.
-func EncodePath(p string) string {
+func EncodePath(p string) string { return percentEncode(p, pathByteKept) }
+
+// percentEncode replaces every byte of s for which keep is false by %XX, with
+// upper-case hex digits.
+func percentEncode(s string, keep func(byte) bool) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
-	b.Grow(len(p))
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if pathByteKept(c) {
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if keep(c) {
 			b.WriteByte(c)
 			continue
 		}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/trestle-dev/trestle/internal/delta/datafile"
 	"github.com/trestle-dev/trestle/internal/delta/schema"
 )
 
@@ -132,6 +135,15 @@ func (s *Snapshot) check() error {
 
 // Schema parses the table's schema.
 func (s *Snapshot) Schema() (*schema.StructType, error) { return s.Metadata.Schema() }
+
+// ArrowSchema returns the table's schema as the Arrow schema its data files hold.
+func (s *Snapshot) ArrowSchema() (*arrow.Schema, error) {
+	ds, err := s.Schema()
+	if err != nil {
+		return nil, err
+	}
+	return datafile.ArrowSchema(ds)
+}
 
 // NumFiles returns the number of files in the table.
 func (s *Snapshot) NumFiles() int { return len(s.files) }

@@ -168,11 +168,7 @@ func (t *Table) writeSchema(ctx context.Context) (*Snapshot, *arrow.Schema, erro
 	if len(snap.Metadata.PartitionColumns) > 0 {
 		return nil, nil, fmt.Errorf("delta: writing data files of partitioned tables is not supported (%q)", t.root)
 	}
-	ds, err := snap.Schema()
-	if err != nil {
-		return nil, nil, err
-	}
-	as, err := datafile.ArrowSchema(ds)
+	as, err := snap.ArrowSchema()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -250,12 +246,7 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 // body returns: Retain it to keep it.
 func (t *Table) Scan(ctx context.Context, snap *Snapshot) iter.Seq2[arrow.RecordBatch, error] {
 	return func(yield func(arrow.RecordBatch, error) bool) {
-		ds, err := snap.Schema()
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		as, err := datafile.ArrowSchema(ds)
+		as, err := snap.ArrowSchema()
 		if err != nil {
 			yield(nil, err)
 			return

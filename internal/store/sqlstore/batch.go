@@ -82,7 +82,7 @@ func (t *tx) insertRows(ctx context.Context, table string, cols, types []string,
 	}
 	head := "INSERT INTO " + quote(table) + " (" + strings.Join(cols, ", ") + ")"
 	width := len(cols)
-	per := max(1, min(sqliteBatchRows, t.d.maxParams/width))
+	per := sqliteBatchRows // 100 rows of our widest table stay far below SQLite's 32,766 parameters
 	args := make([]any, 0, per*width)
 	for start := 0; start < n; start += per {
 		end := min(start+per, n)

@@ -17,13 +17,11 @@ import (
 type dialect struct {
 	name  string // "sqlite" or "postgres"
 	goose goose.Dialect
-	// maxParams caps the bind parameters in one statement.
-	maxParams int
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite", goose: goose.DialectSQLite3, maxParams: 30000}
-	postgresDialect = &dialect{name: "postgres", goose: goose.DialectPostgres, maxParams: 60000}
+	sqliteDialect   = &dialect{name: "sqlite", goose: goose.DialectSQLite3}
+	postgresDialect = &dialect{name: "postgres", goose: goose.DialectPostgres}
 )
 
 func (d *dialect) postgres() bool { return d.name == "postgres" }
