@@ -59,6 +59,9 @@ type rowRef struct {
 // files under _change_data/ record the changes (insert, update_preimage,
 // update_postimage, delete) and are committed as cdc actions.
 //
+// With opts.Txn set, the txn action is committed with the changes; when nothing
+// changes nothing is committed, the txn action included.
+//
 // Limits: the upserts are held in memory, and so is one candidate data file at
 // a time; the table must not be partitioned; a concurrent writer that adds rows
 // with an affected key between Merge's read and commit is not detected (a
@@ -80,7 +83,10 @@ func (t *Table) Merge(ctx context.Context, key []string, upserts iter.Seq2[arrow
 		}
 		keyIdx[i] = idx[0]
 	}
-	m := &merger{t: t, ctx: ctx, schema: as, keyIdx: keyIdx, upserts: map[string]rowRef{},
+	if _, err := opts.txnActions(snap, 0); err != nil {
+		return MergeResult{Version: snap.Version}, err
+	}
+	m := &merger{t: t, ctx: ctx, opts: opts, schema: as, keyIdx: keyIdx, upserts: map[string]rowRef{},
 		deletes: map[string]bool{}, matched: map[string]bool{}}
 	defer m.release()
 	if err := m.loadInputs(upserts, deletes); err != nil {
@@ -109,6 +115,7 @@ func (t *Table) Merge(ctx context.Context, key []string, upserts iter.Seq2[arrow
 type merger struct {
 	t       *Table
 	ctx     context.Context
+	opts    WriteOptions
 	schema  *arrow.Schema
 	keyIdx  []int
 	held    []arrow.RecordBatch // retained upsert batches
@@ -525,6 +532,11 @@ func (m *merger) commit(snap *Snapshot, removed []Add, dataFiles, cdcFiles []wri
 		actions := []Action{{CommitInfo: &CommitInfo{Operation: "MERGE", OperationParameters: map[string]any{
 			"numTargetRowsInserted": res.Inserted, "numTargetRowsUpdated": res.Updated,
 			"numTargetRowsDeleted": res.Deleted}}}}
+		txn, err := m.opts.txnActions(cur, ts)
+		if err != nil {
+			return nil, err
+		}
+		actions = append(actions, txn...)
 		for _, a := range removed {
 			p, _ := DecodePath(a.Path)
 			if _, ok := cur.File(p); !ok {

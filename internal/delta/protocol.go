@@ -22,6 +22,10 @@ var (
 	// ErrConcurrentCommit: another writer committed the version first (see
 	// ConflictError).
 	ErrConcurrentCommit = errors.New("delta: concurrent commit")
+	// ErrTxnApplied: a write carrying WriteOptions.Txn found that the table
+	// already holds that application's transaction at that version or later, so
+	// it committed nothing (an idempotent retry).
+	ErrTxnApplied = errors.New("delta: transaction already applied")
 	// ErrUnsupportedProtocol: the table needs reader or writer capabilities this
 	// package lacks (see ProtocolError).
 	ErrUnsupportedProtocol = errors.New("delta: unsupported table protocol")

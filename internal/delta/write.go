@@ -26,6 +26,29 @@ type WriteOptions struct {
 	RowsPerFile int64
 	// File tunes the Parquet writer of each data file.
 	File datafile.Options
+	// Txn, when set, is committed with the data as a txn action, making the
+	// write idempotent: an application records how far it got (Txn.Version, for
+	// example the last source sequence number the write contains) atomically with
+	// the rows. When the table already holds Txn.AppID at Txn.Version or later,
+	// the write commits nothing, deletes the files it wrote and returns an error
+	// wrapping ErrTxnApplied. Read the progress back with
+	// Snapshot.AppTransaction.
+	Txn *Txn
+}
+
+// txnActions checks opts.Txn against the snapshot about to be committed on and
+// returns the txn action to add, if any.
+func (o WriteOptions) txnActions(snap *Snapshot, ts int64) ([]Action, error) {
+	if o.Txn == nil {
+		return nil, nil
+	}
+	if have, ok := snap.AppTransaction(o.Txn.AppID); ok && have.Version >= o.Txn.Version {
+		return nil, fmt.Errorf("%w: %s is at version %d in table version %d (this write: %d)",
+			ErrTxnApplied, o.Txn.AppID, have.Version, snap.Version, o.Txn.Version)
+	}
+	txn := *o.Txn
+	txn.LastUpdated = &ts
+	return []Action{{Txn: &txn}}, nil
 }
 
 func (o WriteOptions) rowsPerFile() int64 {
@@ -192,8 +215,11 @@ func (t *Table) Overwrite(ctx context.Context, batches iter.Seq2[arrow.RecordBat
 }
 
 func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, error], opts WriteOptions, overwrite bool) (int64, error) {
-	_, as, err := t.writeSchema(ctx)
+	snap, as, err := t.writeSchema(ctx)
 	if err != nil {
+		return -1, err
+	}
+	if _, err := opts.txnActions(snap, 0); err != nil {
 		return -1, err
 	}
 	w := t.newRollingWriter(ctx, as, "", opts)
@@ -224,6 +250,11 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 		ts := nowMillis()
 		actions := []Action{{CommitInfo: &CommitInfo{Operation: "WRITE",
 			OperationParameters: map[string]any{"mode": mode}}}}
+		txn, err := opts.txnActions(snap, ts)
+		if err != nil {
+			return nil, err
+		}
+		actions = append(actions, txn...)
 		if overwrite {
 			for _, a := range snap.Files() {
 				r := a.Remove(ts, true)

@@ -51,7 +51,8 @@ type Store interface {
 	// through tx is recorded in the change history with by's source and actor; when
 	// fn returns an error nothing is written.
 	Update(ctx context.Context, companyID string, by Actor, fn func(tx Tx) error) error
-	// View runs fn in a read-only transaction on one company's records.
+	// View runs fn in a read-only transaction on one company's records; every
+	// read in it sees the same state of the database (a snapshot).
 	View(ctx context.Context, companyID string, fn func(tx Tx) error) error
 
 	// Changes lists the company's change history after sequence number after, oldest
@@ -73,6 +74,12 @@ func Console(who string) Actor { return Actor{Source: planning.SourceConsole, Ac
 type Tx interface {
 	// CompanyID is the company the transaction works on.
 	CompanyID() string
+	// HistorySeq is the sequence number of the newest change-history entry of the
+	// company that this transaction sees (0 when there is none). In a View every
+	// read sees the same state, so the records listed are exactly the result of
+	// the changes up to HistorySeq: a reader can copy them and then follow
+	// Changes after HistorySeq without missing or repeating a change.
+	HistorySeq(ctx context.Context) (int64, error)
 	Groups() Collection[planning.Group]
 	JobTitles() Collection[planning.JobTitle]
 	Tags() Collection[planning.Tag]

@@ -41,7 +41,17 @@ type tx struct {
 	resourceRequests *collection[planning.ResourceRequest, *planning.ResourceRequest]
 }
 
-func (t *tx) CompanyID() string                                  { return t.company.ID }
+func (t *tx) CompanyID() string { return t.company.ID }
+
+// HistorySeq implements store.Tx.
+func (t *tx) HistorySeq(ctx context.Context) (int64, error) {
+	b := t.d.build().sql("SELECT COALESCE(MAX(seq), 0) FROM change_history WHERE company_id = ").arg(t.company.ID)
+	var seq int64
+	if err := t.q.QueryRowContext(ctx, b.String(), b.args...).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("read change history position: %w", err)
+	}
+	return seq, nil
+}
 func (t *tx) Groups() store.Collection[planning.Group]           { return t.groups }
 func (t *tx) JobTitles() store.Collection[planning.JobTitle]     { return t.jobTitles }
 func (t *tx) Tags() store.Collection[planning.Tag]               { return t.tags }
@@ -71,7 +81,13 @@ func (s *Store) run(ctx context.Context, db *sql.DB, companyID string, by store.
 	if err != nil {
 		return err
 	}
-	q, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: !write})
+	opts := &sql.TxOptions{ReadOnly: !write}
+	if !write && s.d.postgres() {
+		// A view sees one snapshot for all its statements (SQLite read
+		// transactions in WAL mode already do).
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	q, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"CompaniesAreIsolated", testIsolation},
 		{"FeedMissesNothing", testFeedMissesNothing},
+		{"ViewSeesOneSnapshot", testViewSeesOneSnapshot},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, st) })

@@ -101,3 +101,48 @@ func testUsersAndMemberships(t *testing.T, st store.Store) {
 		t.Fatalf("membership history in company b = %v, want create,update", ops)
 	}
 }
+
+// testViewSeesOneSnapshot: a view's reads all see one state, and HistorySeq names
+// the last change of that state, even while another transaction commits.
+func testViewSeesOneSnapshot(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	c := newCompany(t, st)
+	add := func(id string) {
+		must(t, st.Update(ctx, c.ID, store.Console("test"), func(tx store.Tx) error {
+			_, err := tx.People().Upsert(ctx, []planning.Person{{FirstName: "Pat", LastName: id, EmployeeID: id, GroupCodes: []string{"KS"}}})
+			return err
+		}))
+	}
+	add("V1")
+	var last int64
+	for ch, err := range st.Changes(ctx, c.ID, 0, 0) {
+		must(t, err)
+		last = ch.Seq
+	}
+	must(t, st.View(ctx, c.ID, func(tx store.Tx) error {
+		seq, err := tx.HistorySeq(ctx)
+		must(t, err)
+		if seq != last {
+			t.Errorf("HistorySeq = %d, want the last change %d", seq, last)
+		}
+		n, err := tx.People().Count(ctx, store.Query{})
+		must(t, err)
+		add("V2") // commits while the view is open
+		seq2, err := tx.HistorySeq(ctx)
+		must(t, err)
+		n2, err := tx.People().Count(ctx, store.Query{})
+		must(t, err)
+		if seq2 != seq || n2 != n {
+			t.Errorf("inside one view: seq %d then %d, people %d then %d; want no change", seq, seq2, n, n2)
+		}
+		return nil
+	}))
+	must(t, st.View(ctx, c.ID, func(tx store.Tx) error {
+		seq, err := tx.HistorySeq(ctx)
+		must(t, err)
+		if seq <= last {
+			t.Errorf("HistorySeq after a new change = %d, want more than %d", seq, last)
+		}
+		return nil
+	}))
+}
