@@ -30,11 +30,12 @@ if [ -z "${TRESTLE_TEST_S3_BIN:-}" ]; then
   fi
 fi
 
-# DuckDB, the independent Parquet reader of internal/delta's tests: install the npm
-# package internal/delta/testdata/duckdb/package.json pins, once, into the cache
-# folder (into a temporary folder renamed into place, as duckdb_test.go does). If
-# this fails the test tries again itself, and skips (or fails in CI) when it cannot.
-duckdb_pkg=internal/delta/testdata/duckdb/package.json
+# DuckDB, the independent Parquet reader of the tests (testenv.DuckDB): install the
+# npm package internal/testenv/testdata/duckdb/package.json pins, once, into the
+# cache folder (into a temporary folder renamed into place, as
+# internal/testenv/duckdb.go does). If this fails the tests try again themselves,
+# and skip (or fail in CI) when they cannot.
+duckdb_pkg=internal/testenv/testdata/duckdb/package.json
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   duckdb_version=$(node -p "require('./$duckdb_pkg').dependencies['@duckdb/node-api']" 2>/dev/null || true)
   duckdb_parent="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/trestle-test"
@@ -49,7 +50,7 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
       node -e 'require("fs").renameSync(process.argv[1], process.argv[2])' "$duckdb_tmp" "$duckdb_dir"; then
       :
     else
-      echo "note: could not install @duckdb/node-api; the DuckDB test will try again" >&2
+      echo "note: could not install @duckdb/node-api; the DuckDB tests will try again" >&2
     fi
     rm -rf "$duckdb_tmp"
   fi

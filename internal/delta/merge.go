@@ -83,7 +83,7 @@ func (t *Table) Merge(ctx context.Context, key []string, upserts iter.Seq2[arrow
 		}
 		keyIdx[i] = idx[0]
 	}
-	if _, err := opts.txnActions(snap, 0); err != nil {
+	if _, err := opts.txnActions(snap, 0, false); err != nil {
 		return MergeResult{Version: snap.Version}, err
 	}
 	m := &merger{t: t, ctx: ctx, opts: opts, schema: as, keyIdx: keyIdx, upserts: map[string]rowRef{},
@@ -532,7 +532,7 @@ func (m *merger) commit(snap *Snapshot, removed []Add, dataFiles, cdcFiles []wri
 		actions := []Action{{CommitInfo: &CommitInfo{Operation: "MERGE", OperationParameters: map[string]any{
 			"numTargetRowsInserted": res.Inserted, "numTargetRowsUpdated": res.Updated,
 			"numTargetRowsDeleted": res.Deleted}}}}
-		txn, err := m.opts.txnActions(cur, ts)
+		txn, err := m.opts.txnActions(cur, ts, false)
 		if err != nil {
 			return nil, err
 		}

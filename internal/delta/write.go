@@ -31,18 +31,20 @@ type WriteOptions struct {
 	// example the last source sequence number the write contains) atomically with
 	// the rows. When the table already holds Txn.AppID at Txn.Version or later,
 	// the write commits nothing, deletes the files it wrote and returns an error
-	// wrapping ErrTxnApplied. Read the progress back with
+	// wrapping ErrTxnApplied (an Overwrite may repeat the same version). Read the progress back with
 	// Snapshot.AppTransaction.
 	Txn *Txn
 }
 
 // txnActions checks opts.Txn against the snapshot about to be committed on and
-// returns the txn action to add, if any.
-func (o WriteOptions) txnActions(snap *Snapshot, ts int64) ([]Action, error) {
+// returns the txn action to add, if any. An overwrite replaces the whole table,
+// so it may repeat the version the table holds (a rebuild of the same state).
+func (o WriteOptions) txnActions(snap *Snapshot, ts int64, overwrite bool) ([]Action, error) {
 	if o.Txn == nil {
 		return nil, nil
 	}
-	if have, ok := snap.AppTransaction(o.Txn.AppID); ok && have.Version >= o.Txn.Version {
+	if have, ok := snap.AppTransaction(o.Txn.AppID); ok && (have.Version > o.Txn.Version ||
+		have.Version == o.Txn.Version && !overwrite) {
 		return nil, fmt.Errorf("%w: %s is at version %d in table version %d (this write: %d)",
 			ErrTxnApplied, o.Txn.AppID, have.Version, snap.Version, o.Txn.Version)
 	}
@@ -219,7 +221,7 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 	if err != nil {
 		return -1, err
 	}
-	if _, err := opts.txnActions(snap, 0); err != nil {
+	if _, err := opts.txnActions(snap, 0, overwrite); err != nil {
 		return -1, err
 	}
 	w := t.newRollingWriter(ctx, as, "", opts)
@@ -250,7 +252,7 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 		ts := nowMillis()
 		actions := []Action{{CommitInfo: &CommitInfo{Operation: "WRITE",
 			OperationParameters: map[string]any{"mode": mode}}}}
-		txn, err := opts.txnActions(snap, ts)
+		txn, err := opts.txnActions(snap, ts, overwrite)
 		if err != nil {
 			return nil, err
 		}

@@ -181,9 +181,7 @@ func (p *Project) Validate() Errors {
 			errs.Add(f+".job_title", "job title %q has two wage overrides", w.JobTitle)
 		}
 		wages[w.JobTitle] = true
-		if w.Rate.IsNegative() {
-			errs.Add(f+".rate", "must not be negative")
-		}
+		money(&errs, f+".rate", w.Rate)
 	}
 	return errs
 }

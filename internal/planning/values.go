@@ -291,9 +291,32 @@ func validTimezone(errs *Errors, field, v string) {
 	}
 }
 
+// Money and rates are published as decimal(MoneyPrecision, MoneyScale): at most
+// 14 digits before the point and 4 after.
+const (
+	MoneyPrecision = 18
+	MoneyScale     = 4
+)
+
+var maxMoney = decimal.New(1, MoneyPrecision-MoneyScale)
+
 func nonNegative(errs *Errors, field string, d *Decimal) {
-	if d != nil && d.IsNegative() {
+	if d == nil {
+		return
+	}
+	money(errs, field, *d)
+}
+
+// money checks an amount: not negative, at most MoneyScale decimal places and less
+// than 10^14.
+func money(errs *Errors, field string, d Decimal) {
+	switch {
+	case d.IsNegative():
 		errs.Add(field, "must not be negative")
+	case -d.Exponent() > MoneyScale && !d.Equal(d.Truncate(MoneyScale)):
+		errs.Add(field, "%s has more than %d decimal places", d, MoneyScale)
+	case d.Cmp(maxMoney) >= 0:
+		errs.Add(field, "%s is too large; amounts must be below 100000000000000", d)
 	}
 }
 

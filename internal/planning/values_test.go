@@ -507,6 +507,11 @@ func TestFieldHelpers(t *testing.T) {
 		{"code 50 is fine", func(e *Errors) { validCode(e, "code", strings.Repeat("A", 50)) }, nil},
 		{"negative", func(e *Errors) { nonNegative(e, "rate", DecimalPtr("-0.01")) }, []wantErr{{"rate", "must not be negative"}}},
 		{"nil decimal", func(e *Errors) { nonNegative(e, "rate", nil) }, nil},
+		{"four decimal places", func(e *Errors) { nonNegative(e, "rate", DecimalPtr("12.1250")) }, nil},
+		{"trailing zeros are fine", func(e *Errors) { nonNegative(e, "rate", DecimalPtr("12.500000")) }, nil},
+		{"five decimal places", func(e *Errors) { nonNegative(e, "rate", DecimalPtr("12.12345")) }, []wantErr{{"rate", "more than 4 decimal places"}}},
+		{"too large", func(e *Errors) { nonNegative(e, "rate", DecimalPtr("100000000000000")) }, []wantErr{{"rate", "too large"}}},
+		{"largest", func(e *Errors) { nonNegative(e, "rate", DecimalPtr("99999999999999.9999")) }, nil},
 		{"max length counts characters", func(e *Errors) { maxLen(e, "name", strings.Repeat("é", 5), 5) }, nil},
 		{"code list dup", func(e *Errors) { codeList(e, "group_codes", []string{"KS", "MO", "KS"}) }, []wantErr{{"group_codes[2]", `"KS" is listed twice`}}},
 	}
