@@ -123,8 +123,21 @@ func (s *server) stop(tb testing.TB) (int, []string) {
 }
 
 func TestServeDemoReadyAndGracefulStop(t *testing.T) {
-	s := startServe(t, "--demo", "--data-dir", t.TempDir())
+	dir := t.TempDir()
+	s := startServe(t, "--demo", "--data-dir", dir)
 	s.waitReady(t, 30*time.Second)
+	// The demo company's shared tables are published without being asked.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		tables, _ := filepath.Glob(filepath.Join(dir, "tables", "*", "resource_planning", "*", "_delta_log", "00000000000000000001.json"))
+		if len(tables) == 10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve --demo published %d of 10 shared tables within 30s: %v", len(tables), tables)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	resp, err := http.Get("http://" + s.addr + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/healthz: %v", err)

@@ -142,3 +142,34 @@ func TestEnvironmentAndJSONLogs(t *testing.T) {
 		t.Fatalf("bad log format: %q", errs)
 	}
 }
+
+func TestPublishCommand(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := run(t, "demo", "load", "--data-dir", dir); code != 0 {
+		t.Fatalf("demo load: %s", stderr)
+	}
+	code, out, stderr := run(t, "publish", "--company", "demo", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "published 10 table(s)") || !strings.Contains(out, "people") {
+		t.Fatalf("publish: code %d\n%s\n%s", code, out, stderr)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "tables", "*", "resource_planning", "people", "_delta_log", "*.json"))
+	if len(matches) == 0 {
+		t.Fatalf("no people table under %s/tables", dir)
+	}
+	if code, out, _ := run(t, "publish", "--company", "demo", "--data-dir", dir); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("second publish: code %d, %s", code, out)
+	}
+	if code, out, _ := run(t, "publish", "--company", "demo", "--rebuild", "--data-dir", dir); code != 0 || !strings.Contains(out, "rebuilt 10 table(s)") {
+		t.Fatalf("rebuild: code %d, %s", code, out)
+	}
+	for args, want := range map[string]string{
+		"publish":                  "--company is required",
+		"publish --company nosuch": `no company with id or slug "nosuch"`,
+		"publish --company demo --tables ftp://x/y": "unknown scheme",
+	} {
+		code, _, stderr := run(t, append(strings.Fields(args), "--data-dir", dir)...)
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("%s: code %d, stderr %q; want %q", args, code, stderr, want)
+		}
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/trestle-dev/trestle/internal/blob"
+	"github.com/trestle-dev/trestle/internal/blob/bloburl"
 	"github.com/trestle-dev/trestle/internal/logging"
 	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/store"
@@ -25,6 +27,7 @@ import (
 type globals struct {
 	dataDir     string
 	databaseURL string
+	tables      string
 	logFormat   string
 	logLevel    string
 	stdout      io.Writer
@@ -89,10 +92,11 @@ capitals with '_' for '-', e.g. --data-dir is TRESTLE_DATA_DIR. Flags win.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.dataDir, "data-dir", "./trestle-data", "folder for the embedded database and the hub's files")
 	pf.StringVar(&g.databaseURL, "database-url", "", "database: postgres://user:pass@host/db, or sqlite:///path/hub.db (default: SQLite in the data folder)")
+	pf.StringVar(&g.tables, "tables", "", "where the shared Delta tables are kept: a folder, or s3://bucket/prefix[?endpoint=URL&region=R] with credentials from the AWS environment (default: the tables folder in the data folder)")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 
-	root.AddCommand(newServeCmd(g), newVersionCmd(g), newMigrateCmd(g), newCompanyCmd(g), newUserCmd(g), newDemoCmd(g))
+	root.AddCommand(newServeCmd(g), newVersionCmd(g), newMigrateCmd(g), newCompanyCmd(g), newUserCmd(g), newDemoCmd(g), newPublishCmd(g))
 	return root
 }
 
@@ -120,6 +124,23 @@ func (g *globals) dbURL() string {
 		return g.databaseURL
 	}
 	return "sqlite://" + filepath.Join(g.dataDir, "trestle.db")
+}
+
+// tablesLocation is where the shared tables live: --tables, or the data folder.
+func (g *globals) tablesLocation() string {
+	if g.tables != "" {
+		return g.tables
+	}
+	return filepath.Join(g.dataDir, "tables")
+}
+
+// openTables opens the blob store of the shared tables.
+func (g *globals) openTables(ctx context.Context) (blob.Store, error) {
+	b, err := bloburl.Open(ctx, g.tablesLocation())
+	if err != nil {
+		return nil, fmt.Errorf("open the shared tables' storage: %w", err)
+	}
+	return b, nil
 }
 
 // openStore opens (and migrates) the database.

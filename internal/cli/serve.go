@@ -14,6 +14,7 @@ import (
 	"github.com/trestle-dev/trestle/internal/demo"
 	"github.com/trestle-dev/trestle/internal/hub"
 	"github.com/trestle-dev/trestle/internal/planning"
+	"github.com/trestle-dev/trestle/internal/publish"
 )
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -21,6 +22,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		addr     string
 		withDemo bool
 		grace    time.Duration
+		pub      publishFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -29,7 +31,9 @@ func newServeCmd(g *globals) *cobra.Command {
 database) and listens on http://127.0.0.1:8080. --database-url postgres://... uses
 PostgreSQL instead; nothing else changes.
 
-The schema is migrated at start. GET /healthz answers while the process runs; GET /readyz
+The schema is migrated at start. Every company's shared Delta tables (--tables, default
+./trestle-data/tables) are created and then kept current: changes are published as
+merge commits within seconds (--publish-debounce after the last change). GET /healthz answers while the process runs; GET /readyz
 answers 200 once start-up (and --demo loading) is done and the database answers.
 SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 		Example: `  trestle serve --demo
@@ -38,17 +42,25 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, g, addr, withDemo, grace)
+			return serve(ctx, g, addr, withDemo, grace, pub)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "http-addr", "127.0.0.1:8080", "HTTP listen address")
 	f.BoolVar(&withDemo, "demo", false, "load the demo company (slug demo) if it is not there yet")
 	f.DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long in-flight requests may run after a stop signal")
+	f.BoolVar(&pub.enabled, "publish", true, "keep every company's shared Delta tables current (see trestle publish)")
+	f.DurationVar(&pub.debounce, "publish-debounce", time.Second, "publish changes once none has arrived for this long")
 	return cmd
 }
 
-func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration) error {
+// publishFlags are serve's settings for publishing the shared tables.
+type publishFlags struct {
+	enabled  bool
+	debounce time.Duration
+}
+
+func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags) error {
 	log := g.log
 	start := time.Now()
 	log.Info("starting trestle", "version", buildinfo.Get().Version, "data_dir", g.dataDir)
@@ -74,7 +86,24 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 		}
 		log.Info("demo data loaded", "company", demo.DefaultSlug, "summary", sum.String())
 	}
+	published := make(chan error, 1)
+	pctx, stopPublishing := context.WithCancel(ctx)
+	defer stopPublishing()
+	if pub.enabled {
+		blobs, err := g.openTables(ctx)
+		if err != nil {
+			return err
+		}
+		p := publish.New(st, blobs, publish.Options{Log: log})
+		log.Info("publishing shared tables", "tables", g.tablesLocation(), "debounce", pub.debounce)
+		go func() { published <- p.Run(pctx, publish.RunOptions{Debounce: pub.debounce}) }()
+	} else {
+		published <- nil
+	}
 	h.SetReady()
 	log.Info("trestle is ready", "url", "http://"+h.Addr(), "startup", time.Since(start).Round(time.Millisecond))
-	return <-served
+	err = <-served
+	stopPublishing()
+	<-published // the store closes after the publisher stopped
+	return err
 }
