@@ -316,31 +316,59 @@ func below(a, b any) bool {
 }
 
 // run scans the candidate files and writes the new data and change data.
-// It returns the add actions of the files to remove.
+// It returns the add actions of the files to remove. Reading and classifying
+// the next candidate file runs on its own goroutine while the current one's
+// rows are written, so a merge uses two cores.
 func (m *merger) run(snap *Snapshot) ([]Add, error) {
 	keys := m.keyValues()
-	var removed []Add
+	var candidates []Add
 	for _, a := range snap.Files() {
 		st, err := ParseStats(a.Stats)
 		if err != nil {
 			st = nil
 		}
-		candidate := false
 		for _, vals := range keys {
 			if m.mayContain(st, vals) {
-				candidate = true
+				candidates = append(candidates, a)
 				break
 			}
 		}
-		if !candidate {
-			continue
+	}
+	scanned := make(chan *fileMerge, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		for _, a := range candidates {
+			fm := m.scanFile(a)
+			select {
+			case scanned <- fm:
+			case <-stop:
+				fm.release()
+				return
+			}
+			if fm.err != nil {
+				return
+			}
 		}
-		changed, err := m.mergeFile(a)
+	}()
+	defer func() {
+		close(stop)
+		for fm := range scanned {
+			fm.release()
+		}
+	}()
+	var removed []Add
+	for fm := range scanned {
+		if fm.err != nil {
+			return nil, fm.err
+		}
+		changed, err := m.writeFile(fm)
+		fm.release()
 		if err != nil {
 			return nil, err
 		}
 		if changed {
-			removed = append(removed, a)
+			removed = append(removed, fm.add)
 		}
 	}
 	// Unmatched upserts are inserts.
@@ -362,34 +390,40 @@ func (m *merger) run(snap *Snapshot) ([]Add, error) {
 	return removed, nil
 }
 
-// mergeFile applies the merge to one data file. When a row of it changes it
-// writes the file's surviving rows and the changed rows, and the change data,
-// and returns true.
-func (m *merger) mergeFile(a Add) (bool, error) {
-	var bufs []arrow.RecordBatch
-	defer func() { releaseAll(bufs) }()
-	var (
-		changes []rowRef // change data rows, old and new
-		types   []string
-		post    []rowRef // new versions of updated rows
-		keep    [][]bool // per batch: row survives unchanged
-	)
-	var readErr error
+// fileMerge is one candidate data file, read and classified: which rows
+// survive, which change, and how.
+type fileMerge struct {
+	add     Add
+	err     error
+	bufs    []arrow.RecordBatch // the file's batches, retained
+	keep    [][]bool            // per batch: row survives unchanged
+	changes []rowRef            // change data rows, old and new
+	types   []string            // their change types
+	post    []rowRef            // new versions of updated rows
+}
+
+func (f *fileMerge) release() { releaseAll(f.bufs) }
+
+// scanFile reads one candidate data file and classifies its rows against the
+// upserts and deletes. It runs on the scanning goroutine: it is the only one
+// to touch m.matched and m.res.Unchanged while the merge runs.
+func (m *merger) scanFile(a Add) *fileMerge {
+	f := &fileMerge{add: a}
 	m.t.readFile(m.ctx, a.Path, m.schema, func(rec arrow.RecordBatch, err error) bool {
 		if err != nil {
-			readErr = err
+			f.err = err
 			return false
 		}
 		rec.Retain()
-		bufs = append(bufs, rec)
+		f.bufs = append(f.bufs, rec)
 		kept := make([]bool, rec.NumRows())
 		for i := range int(rec.NumRows()) {
 			kept[i] = true
 			k := m.rowKey(rec, i)
 			if m.deletes[k] {
 				kept[i] = false
-				changes = append(changes, rowRef{rec, i})
-				types = append(types, ChangeDelete)
+				f.changes = append(f.changes, rowRef{rec, i})
+				f.types = append(f.types, ChangeDelete)
 				continue
 			}
 			up, hit := m.upserts[k]
@@ -402,44 +436,96 @@ func (m *merger) mergeFile(a Add) (bool, error) {
 				continue
 			}
 			kept[i] = false
-			changes = append(changes, rowRef{rec, i}, up)
-			types = append(types, ChangeUpdatePreimage, ChangeUpdatePostimage)
-			post = append(post, up)
+			f.changes = append(f.changes, rowRef{rec, i}, up)
+			f.types = append(f.types, ChangeUpdatePreimage, ChangeUpdatePostimage)
+			f.post = append(f.post, up)
 		}
-		keep = append(keep, kept)
+		f.keep = append(f.keep, kept)
 		return true
 	})
-	if readErr != nil {
-		return false, readErr
-	}
-	if len(changes) == 0 {
+	return f
+}
+
+// writeFile writes a scanned file's surviving rows, the new versions of its
+// changed rows and their change data, when any row of it changed; it reports
+// whether it did.
+func (m *merger) writeFile(f *fileMerge) (bool, error) {
+	if len(f.changes) == 0 {
 		return false, nil
 	}
-	m.res.Updated += int64(len(post))
-	m.res.Deleted += int64(len(changes) - 2*len(post))
-	for b, rec := range bufs {
-		start := -1
-		for i, k := range append(keep[b], false) {
-			switch {
-			case k && start < 0:
-				start = i
-			case !k && start >= 0:
-				part := rec.NewSlice(int64(start), int64(i))
-				err := m.data.write(part)
-				part.Release()
-				if err != nil {
-					return false, err
-				}
-				start = -1
-			}
+	m.res.Updated += int64(len(f.post))
+	m.res.Deleted += int64(len(f.changes) - 2*len(f.post))
+	for b, rec := range f.bufs {
+		kept, err := compact(rec, f.keep[b])
+		if err != nil {
+			return false, err
 		}
-	}
-	if len(post) > 0 {
-		if err := m.emit(m.data, gather(m.schema, post), ""); err != nil {
+		if kept == nil {
+			continue
+		}
+		err = m.data.write(kept)
+		kept.Release()
+		if err != nil {
 			return false, err
 		}
 	}
-	return true, m.emitTypes(m.cdc, gather(m.schema, changes), types)
+	if len(f.post) > 0 {
+		if err := m.emit(m.data, gather(m.schema, f.post), ""); err != nil {
+			return false, err
+		}
+	}
+	return true, m.emitTypes(m.cdc, gather(m.schema, f.changes), f.types)
+}
+
+// compact returns the rows of rec whose keep flag is set, as one batch (nil
+// when none is): the runs of kept rows are concatenated column by column, so
+// the Parquet writer gets one batch rather than many small slices.
+func compact(rec arrow.RecordBatch, keep []bool) (arrow.RecordBatch, error) {
+	var runs [][2]int64
+	start := -1
+	for i, k := range append(keep, false) {
+		switch {
+		case k && start < 0:
+			start = i
+		case !k && start >= 0:
+			runs = append(runs, [2]int64{int64(start), int64(i)})
+			start = -1
+		}
+	}
+	switch {
+	case len(runs) == 0:
+		return nil, nil
+	case len(runs) == 1:
+		return rec.NewSlice(runs[0][0], runs[0][1]), nil
+	}
+	var n int64
+	for _, r := range runs {
+		n += r[1] - r[0]
+	}
+	cols := make([]arrow.Array, rec.NumCols())
+	defer func() { releaseArrays(cols) }()
+	parts := make([]arrow.Array, len(runs))
+	for c := range cols {
+		for i, r := range runs {
+			parts[i] = array.NewSlice(rec.Column(c), r[0], r[1])
+		}
+		col, err := array.Concatenate(parts, memory.DefaultAllocator)
+		releaseArrays(parts)
+		if err != nil {
+			return nil, fmt.Errorf("delta: merge: copy kept rows of column %s: %w", rec.Schema().Field(c).Name, err)
+		}
+		cols[c] = col
+	}
+	return array.NewRecordBatch(rec.Schema(), cols, n), nil
+}
+
+func releaseArrays(arrs []arrow.Array) {
+	for i, a := range arrs {
+		if a != nil {
+			a.Release()
+			arrs[i] = nil
+		}
+	}
 }
 
 // emit writes rec (released here) to w, adding a constant _change_type

@@ -229,7 +229,7 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 		w.abort()
 		return -1, err
 	}
-	for rec, err := range batches {
+	for rec, err := range pipelined(batches) {
 		if err != nil {
 			return fail(err)
 		}

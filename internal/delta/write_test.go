@@ -58,7 +58,11 @@ func newRowTable(tb testing.TB, config map[string]string) *Table {
 }
 
 func makeBatch(s *arrow.Schema, rows []row) arrow.RecordBatch {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, s)
+	return makeBatchWith(memory.DefaultAllocator, s, rows)
+}
+
+func makeBatchWith(mem memory.Allocator, s *arrow.Schema, rows []row) arrow.RecordBatch {
+	b := array.NewRecordBuilder(mem, s)
 	defer b.Release()
 	ids := b.Field(0).(*array.Int64Builder)
 	names := b.Field(1).(*array.StringBuilder)

@@ -33,7 +33,7 @@ var backends = []backend{
 	{"postgres", func(t *testing.T) store.Store { return openStore(t, testenv.PostgresURL(t)) }},
 }
 
-func openStore(t *testing.T, url string) store.Store {
+func openStore(t testing.TB, url string) store.Store {
 	t.Helper()
 	st, err := sqlstore.Open(context.Background(), url)
 	if err != nil {
@@ -43,7 +43,9 @@ func openStore(t *testing.T, url string) store.Store {
 	return st
 }
 
-func localBlobs(t testing.TB) blob.Store {
+func localBlobs(t testing.TB) blob.Store { return localDir(t) }
+
+func localDir(t testing.TB) *local.Store {
 	t.Helper()
 	b, err := local.New(filepath.Join(t.TempDir(), "tables"))
 	if err != nil {

@@ -25,12 +25,18 @@ const AppID = "trestle-publish"
 // reads (Options.BatchChanges).
 const DefaultBatchChanges = 50_000
 
+// DefaultRowsPerFile is how many rows a published data file holds at most: a
+// merge rewrites only the files holding changed rows, so a change to a few rows
+// of a large table rewrites about this many rows, not the whole table.
+const DefaultRowsPerFile = 128 * 1024
+
 // Options tunes a Publisher. The zero value is the defaults.
 type Options struct {
 	// BatchChanges caps the changes applied in one commit per table
 	// (DefaultBatchChanges when zero).
 	BatchChanges int
-	// Write tunes the Delta writes (file size, Parquet options).
+	// Write tunes the Delta writes (file size, DefaultRowsPerFile when zero;
+	// Parquet options).
 	Write delta.WriteOptions
 	// Log receives what the publisher does; nil discards it.
 	Log *slog.Logger
@@ -48,6 +54,9 @@ type Publisher struct {
 func New(st store.Store, blobs blob.Store, opts Options) *Publisher {
 	if opts.BatchChanges <= 0 {
 		opts.BatchChanges = DefaultBatchChanges
+	}
+	if opts.Write.RowsPerFile <= 0 {
+		opts.Write.RowsPerFile = DefaultRowsPerFile
 	}
 	log := opts.Log
 	if log == nil {
