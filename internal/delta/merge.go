@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sync/errgroup"
 )
 
 // Change types of the change data feed (the _change_type column).
@@ -62,8 +64,10 @@ type rowRef struct {
 // With opts.Txn set, the txn action is committed with the changes; when nothing
 // changes nothing is committed, the txn action included.
 //
-// Limits: the upserts are held in memory, and so is one candidate data file at
-// a time; the table must not be partitioned; a concurrent writer that adds rows
+// Candidate files are merged in parallel, one per core.
+//
+// Limits: the upserts are held in memory, and so is one candidate data file per
+// core; the table must not be partitioned; a concurrent writer that adds rows
 // with an affected key between Merge's read and commit is not detected (a
 // concurrent removal of a rewritten file is).
 func (t *Table) Merge(ctx context.Context, key []string, upserts iter.Seq2[arrow.RecordBatch, error],
@@ -94,22 +98,30 @@ func (t *Table) Merge(ctx context.Context, key []string, upserts iter.Seq2[arrow
 	}
 	m.data = t.newRollingWriter(ctx, as, "", opts)
 	m.cdc = t.newRollingWriter(ctx, cdcSchema(as), ChangeDataDir, opts)
-	removed, err := m.run(snap)
+	removed, dataFiles, cdcFiles, err := m.run(snap)
 	if err != nil {
 		m.data.abort()
 		m.cdc.abort()
 		return MergeResult{}, err
 	}
-	dataFiles, err := m.data.close()
+	d, err := m.data.close()
 	if err == nil {
-		var cdcFiles []writtenFile
-		if cdcFiles, err = m.cdc.close(); err == nil {
-			return m.commit(snap, removed, dataFiles, cdcFiles)
+		var c []writtenFile
+		if c, err = m.cdc.close(); err == nil {
+			return m.commit(snap, removed, append(dataFiles, d...), append(cdcFiles, c...))
 		}
 	}
 	m.data.abort()
 	m.cdc.abort()
+	deleteFiles(t, append(dataFiles, cdcFiles...))
 	return MergeResult{}, err
+}
+
+// deleteFiles removes written files that will not be committed.
+func deleteFiles(t *Table, files []writtenFile) {
+	for _, f := range files {
+		_ = t.store.Delete(context.Background(), f.info.Key)
+	}
 }
 
 type merger struct {
@@ -316,10 +328,11 @@ func below(a, b any) bool {
 }
 
 // run scans the candidate files and writes the new data and change data.
-// It returns the add actions of the files to remove. Reading and classifying
-// the next candidate file runs on its own goroutine while the current one's
-// rows are written, so a merge uses two cores.
-func (m *merger) run(snap *Snapshot) ([]Add, error) {
+// Candidate files are merged in parallel, one worker per core, each reading a
+// file, classifying its rows and writing their replacement with its own
+// writers. It returns the add actions of the files to remove and the files
+// the workers wrote; inserts go to m.data and m.cdc.
+func (m *merger) run(snap *Snapshot) (removed []Add, dataFiles, cdcFiles []writtenFile, err error) {
 	keys := m.keyValues()
 	var candidates []Add
 	for _, a := range snap.Files() {
@@ -334,42 +347,57 @@ func (m *merger) run(snap *Snapshot) ([]Add, error) {
 			}
 		}
 	}
-	scanned := make(chan *fileMerge, 1)
-	stop := make(chan struct{})
-	go func() {
-		defer close(scanned)
+	workers := make([]*mergeWorker, max(1, min(runtime.GOMAXPROCS(0), len(candidates))))
+	queue := make(chan Add)
+	g, ctx := errgroup.WithContext(m.ctx)
+	for i := range workers {
+		w := &mergeWorker{m: m, ctx: ctx, matched: map[string]bool{},
+			data: m.t.newRollingWriter(m.ctx, m.schema, "", m.opts),
+			cdc:  m.t.newRollingWriter(m.ctx, cdcSchema(m.schema), ChangeDataDir, m.opts)}
+		workers[i] = w
+		g.Go(func() error {
+			for a := range queue {
+				if err := w.merge(a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(queue)
 		for _, a := range candidates {
-			fm := m.scanFile(a)
 			select {
-			case scanned <- fm:
-			case <-stop:
-				fm.release()
-				return
-			}
-			if fm.err != nil {
-				return
+			case queue <- a:
+			case <-ctx.Done():
+				return nil
 			}
 		}
-	}()
-	defer func() {
-		close(stop)
-		for fm := range scanned {
-			fm.release()
+		return nil
+	})
+	err = g.Wait()
+	for _, w := range workers {
+		if err == nil {
+			var d, c []writtenFile
+			if d, err = w.data.close(); err == nil {
+				c, err = w.cdc.close()
+			}
+			dataFiles, cdcFiles = append(dataFiles, d...), append(cdcFiles, c...)
 		}
-	}()
-	var removed []Add
-	for fm := range scanned {
-		if fm.err != nil {
-			return nil, fm.err
+		removed = append(removed, w.removed...)
+		for k := range w.matched {
+			m.matched[k] = true
 		}
-		changed, err := m.writeFile(fm)
-		fm.release()
-		if err != nil {
-			return nil, err
+		m.res.Updated += w.res.Updated
+		m.res.Deleted += w.res.Deleted
+		m.res.Unchanged += w.res.Unchanged
+	}
+	if err != nil {
+		for _, w := range workers {
+			w.data.abort()
+			w.cdc.abort()
 		}
-		if changed {
-			removed = append(removed, fm.add)
-		}
+		return nil, nil, nil, err
 	}
 	// Unmatched upserts are inserts.
 	var ins []rowRef
@@ -380,101 +408,111 @@ func (m *merger) run(snap *Snapshot) ([]Add, error) {
 	}
 	m.res.Inserted = int64(len(ins))
 	if len(ins) > 0 {
-		if err := m.emit(m.data, gather(m.schema, ins), ""); err != nil {
-			return nil, err
+		if err := m.emit(m.data, gather(m.schema, ins), ""); err == nil {
+			err = m.emit(m.cdc, gather(m.schema, ins), ChangeInsert)
 		}
-		if err := m.emit(m.cdc, gather(m.schema, ins), ChangeInsert); err != nil {
-			return nil, err
+		if err != nil {
+			for _, w := range workers {
+				w.data.abort()
+				w.cdc.abort()
+			}
+			return nil, nil, nil, err
 		}
 	}
-	return removed, nil
+	return removed, dataFiles, cdcFiles, nil
 }
 
-// fileMerge is one candidate data file, read and classified: which rows
-// survive, which change, and how.
-type fileMerge struct {
-	add     Add
-	err     error
-	bufs    []arrow.RecordBatch // the file's batches, retained
-	keep    [][]bool            // per batch: row survives unchanged
-	changes []rowRef            // change data rows, old and new
-	types   []string            // their change types
-	post    []rowRef            // new versions of updated rows
+// mergeWorker merges candidate files on one goroutine, with its own writers
+// and tallies; run combines the workers' results.
+type mergeWorker struct {
+	m         *merger
+	ctx       context.Context
+	data, cdc *rollingWriter
+	matched   map[string]bool
+	res       MergeResult
+	removed   []Add
 }
 
-func (f *fileMerge) release() { releaseAll(f.bufs) }
-
-// scanFile reads one candidate data file and classifies its rows against the
-// upserts and deletes. It runs on the scanning goroutine: it is the only one
-// to touch m.matched and m.res.Unchanged while the merge runs.
-func (m *merger) scanFile(a Add) *fileMerge {
-	f := &fileMerge{add: a}
-	m.t.readFile(m.ctx, a.Path, m.schema, func(rec arrow.RecordBatch, err error) bool {
+// merge applies the merge to one data file. When a row of it changes it
+// writes the file's surviving rows, the new versions of its changed rows and
+// their change data, and marks the file removed.
+func (w *mergeWorker) merge(a Add) error {
+	m := w.m
+	var (
+		bufs    []arrow.RecordBatch // the file's batches, retained
+		keep    [][]bool            // per batch: row survives unchanged
+		changes []rowRef            // change data rows, old and new
+		types   []string            // their change types
+		post    []rowRef            // new versions of updated rows
+		readErr error
+	)
+	defer func() { releaseAll(bufs) }()
+	m.t.readFile(w.ctx, a.Path, m.schema, func(rec arrow.RecordBatch, err error) bool {
 		if err != nil {
-			f.err = err
+			readErr = err
 			return false
 		}
 		rec.Retain()
-		f.bufs = append(f.bufs, rec)
+		bufs = append(bufs, rec)
 		kept := make([]bool, rec.NumRows())
 		for i := range int(rec.NumRows()) {
 			kept[i] = true
 			k := m.rowKey(rec, i)
 			if m.deletes[k] {
 				kept[i] = false
-				f.changes = append(f.changes, rowRef{rec, i})
-				f.types = append(f.types, ChangeDelete)
+				changes = append(changes, rowRef{rec, i})
+				types = append(types, ChangeDelete)
 				continue
 			}
 			up, hit := m.upserts[k]
 			if !hit {
 				continue
 			}
-			m.matched[k] = true
+			w.matched[k] = true
 			if rowsEqual(rec, i, up.rec, up.row) {
-				m.res.Unchanged++
+				w.res.Unchanged++
 				continue
 			}
 			kept[i] = false
-			f.changes = append(f.changes, rowRef{rec, i}, up)
-			f.types = append(f.types, ChangeUpdatePreimage, ChangeUpdatePostimage)
-			f.post = append(f.post, up)
+			changes = append(changes, rowRef{rec, i}, up)
+			types = append(types, ChangeUpdatePreimage, ChangeUpdatePostimage)
+			post = append(post, up)
 		}
-		f.keep = append(f.keep, kept)
+		keep = append(keep, kept)
 		return true
 	})
-	return f
-}
-
-// writeFile writes a scanned file's surviving rows, the new versions of its
-// changed rows and their change data, when any row of it changed; it reports
-// whether it did.
-func (m *merger) writeFile(f *fileMerge) (bool, error) {
-	if len(f.changes) == 0 {
-		return false, nil
+	if readErr != nil {
+		return readErr
 	}
-	m.res.Updated += int64(len(f.post))
-	m.res.Deleted += int64(len(f.changes) - 2*len(f.post))
-	for b, rec := range f.bufs {
-		kept, err := compact(rec, f.keep[b])
+	if len(changes) == 0 {
+		return nil
+	}
+	w.res.Updated += int64(len(post))
+	w.res.Deleted += int64(len(changes) - 2*len(post))
+	for b, rec := range bufs {
+		kept, err := compact(rec, keep[b])
 		if err != nil {
-			return false, err
+			return err
 		}
 		if kept == nil {
 			continue
 		}
-		err = m.data.write(kept)
+		err = w.data.write(kept)
 		kept.Release()
 		if err != nil {
-			return false, err
+			return err
 		}
 	}
-	if len(f.post) > 0 {
-		if err := m.emit(m.data, gather(m.schema, f.post), ""); err != nil {
-			return false, err
+	if len(post) > 0 {
+		if err := m.emit(w.data, gather(m.schema, post), ""); err != nil {
+			return err
 		}
 	}
-	return true, m.emitTypes(m.cdc, gather(m.schema, f.changes), f.types)
+	if err := m.emitTypes(w.cdc, gather(m.schema, changes), types); err != nil {
+		return err
+	}
+	w.removed = append(w.removed, a)
+	return nil
 }
 
 // compact returns the rows of rec whose keep flag is set, as one batch (nil
@@ -609,7 +647,7 @@ func (m *merger) commit(snap *Snapshot, removed []Add, dataFiles, cdcFiles []wri
 	res := m.res
 	res.FilesRemoved, res.FilesAdded, res.ChangeFiles = len(removed), len(dataFiles), len(cdcFiles)
 	if len(removed) == 0 && len(dataFiles) == 0 {
-		m.cdc.abort()
+		deleteFiles(m.t, cdcFiles)
 		res.Version = snap.Version
 		return res, nil
 	}
@@ -641,8 +679,7 @@ func (m *merger) commit(snap *Snapshot, removed []Add, dataFiles, cdcFiles []wri
 		return actions, nil
 	})
 	if err != nil {
-		m.data.abort()
-		m.cdc.abort()
+		deleteFiles(m.t, append(dataFiles, cdcFiles...))
 		return MergeResult{}, err
 	}
 	res.Version, res.Committed = v, true

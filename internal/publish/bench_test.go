@@ -159,11 +159,13 @@ func BenchmarkMergeOnePercent(b *testing.B) {
 				Before: bj, After: aj}
 		}
 		b.StartTimer()
+		t0 := time.Now()
 		res, err := peopleTable.apply(ctx, tbl, changes, delta.WriteOptions{RowsPerFile: 128 * 1024,
 			Txn: &delta.Txn{AppID: AppID, Version: seq}})
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("merge %d: %v, %+v", it, time.Since(t0), res)
 		if res.updated < changed*9/10 {
 			b.Fatalf("merge updated %d rows, want about %d", res.updated, changed)
 		}

@@ -2,9 +2,9 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -234,7 +234,6 @@ func checkHistoryTable(t *testing.T, st store.Store, p *Publisher, companyID str
 		t.Errorf("change_history holds %d entries, want %d (each shared change once)", len(got), len(want))
 	}
 }
-
 
 // TestSyncRecoversFromAFailedCommit: a sync that fails half-way (one table's
 // commit refused) leaves every table readable, and the next sync completes the
