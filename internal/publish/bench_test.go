@@ -86,7 +86,7 @@ func BenchmarkPublishNewTable1M(b *testing.B) {
 		fill func(t sharedTable) func(yield func(arrow.RecordBatch, error) bool)
 	}{
 		{"people", peopleTable, func(sharedTable) func(yield func(arrow.RecordBatch, error) bool) {
-			return encode(peopleTable.arrowSchema(), peopleTable.cols, func(add func(*planning.Person)) error {
+			return encode(peopleTable.arrowSchema(), peopleTable.cols, func(add func(*planning.Person) bool) error {
 				for i := range n {
 					p := pool[i%len(pool)]
 					p.ID = "per_" + strconv.Itoa(i)
@@ -96,7 +96,7 @@ func BenchmarkPublishNewTable1M(b *testing.B) {
 			})
 		}},
 		{"assignments", assignmentsTable, func(sharedTable) func(yield func(arrow.RecordBatch, error) bool) {
-			return encode(assignmentsTable.arrowSchema(), assignmentsTable.cols, func(add func(*planning.Assignment)) error {
+			return encode(assignmentsTable.arrowSchema(), assignmentsTable.cols, func(add func(*planning.Assignment) bool) error {
 				for i := range n {
 					a := apool[i%len(apool)]
 					a.ID = "asg_" + strconv.Itoa(i)
@@ -132,7 +132,7 @@ func BenchmarkMergeOnePercent(b *testing.B) {
 	ctx := context.Background()
 	blobs := localBlobs(b)
 	tbl := newBenchTable(b, blobs, peopleTable)
-	if _, err := tbl.Overwrite(ctx, encode(peopleTable.arrowSchema(), peopleTable.cols, func(add func(*planning.Person)) error {
+	if _, err := tbl.Overwrite(ctx, encode(peopleTable.arrowSchema(), peopleTable.cols, func(add func(*planning.Person) bool) error {
 		for i := range n {
 			p := benchPerson(i, "")
 			add(&p)

@@ -113,50 +113,49 @@ func (e *encoder[R]) flush() arrow.RecordBatch {
 
 func (e *encoder[R]) release() { e.b.Release() }
 
-// encode streams batches of the rows that fill yields.
-func encode[R any](as *arrow.Schema, cols []column[R], fill func(add func(*R)) error) iter.Seq2[arrow.RecordBatch, error] {
+// encode streams batches of the rows that fill passes to add. add reports
+// false once the consumer has stopped; fill should then return.
+func encode[R any](as *arrow.Schema, cols []column[R], fill func(add func(*R) bool) error) iter.Seq2[arrow.RecordBatch, error] {
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		enc := newEncoder(as, cols)
 		defer enc.release()
 		stopped := false
-		send := func() bool {
+		send := func() {
 			rec := enc.flush()
 			defer rec.Release()
-			if !yield(rec, nil) {
-				stopped = true
-			}
-			return !stopped
+			stopped = !yield(rec, nil)
 		}
-		errStop := fmt.Errorf("stopped")
-		err := fill(func(r *R) {
+		err := fill(func(r *R) bool {
 			if stopped {
-				return
+				return false
 			}
 			enc.add(r)
 			if enc.n >= batchRows {
 				send()
 			}
+			return !stopped
 		})
-		if stopped || err == errStop {
-			return
-		}
-		if err != nil {
+		switch {
+		case stopped:
+		case err != nil:
 			yield(nil, err)
-			return
-		}
-		if enc.n > 0 {
+		case enc.n > 0:
 			send()
 		}
 	}
 }
 
 func (t *entityTable[T, R]) snapshot(ctx context.Context, _ store.Store, tx store.Tx, _ int64) iter.Seq2[arrow.RecordBatch, error] {
-	return encode(t.arrowSchema(), t.cols, func(add func(*R)) error {
+	return encode(t.arrowSchema(), t.cols, func(add func(*R) bool) error {
 		for rec, err := range t.coll(tx).List(ctx, store.Query{}) {
 			if err != nil {
 				return fmt.Errorf("read %s: %w", t.kind.Label(), err)
 			}
-			t.rows(&rec, add)
+			more := true
+			t.rows(&rec, func(r *R) { more = more && add(r) })
+			if !more {
+				return nil
+			}
 		}
 		return nil
 	})
@@ -220,9 +219,11 @@ func (t *entityTable[T, R]) apply(ctx context.Context, tbl *delta.Table, changes
 			})
 		}
 	}
-	batches := encode(t.arrowSchema(), t.cols, func(add func(*R)) error {
+	batches := encode(t.arrowSchema(), t.cols, func(add func(*R) bool) error {
 		for _, r := range upserts {
-			add(r)
+			if !add(r) {
+				break
+			}
 		}
 		return nil
 	})

@@ -60,7 +60,7 @@ func (h *changeLog) arrowSchema() *arrow.Schema {
 func (h *changeLog) snapshot(ctx context.Context, st store.Store, tx store.Tx, seq int64) iter.Seq2[arrow.RecordBatch, error] {
 	// The history only grows and its sequence numbers are committed in order,
 	// so the entries up to seq are exactly those the view saw.
-	return encode(h.arrowSchema(), h.cols, func(add func(*store.Change)) error {
+	return encode(h.arrowSchema(), h.cols, func(add func(*store.Change) bool) error {
 		for c, err := range st.Changes(ctx, tx.CompanyID(), 0, 0) {
 			if err != nil {
 				return fmt.Errorf("read the change history: %w", err)
@@ -68,8 +68,8 @@ func (h *changeLog) snapshot(ctx context.Context, st store.Store, tx store.Tx, s
 			if c.Seq > seq {
 				break
 			}
-			if sharedKinds[c.Entity] {
-				add(&c)
+			if sharedKinds[c.Entity] && !add(&c) {
+				break
 			}
 		}
 		return nil
@@ -77,9 +77,11 @@ func (h *changeLog) snapshot(ctx context.Context, st store.Store, tx store.Tx, s
 }
 
 func (h *changeLog) apply(ctx context.Context, tbl *delta.Table, changes []store.Change, opts delta.WriteOptions) (applied, error) {
-	batches := encode(h.arrowSchema(), h.cols, func(add func(*store.Change)) error {
+	batches := encode(h.arrowSchema(), h.cols, func(add func(*store.Change) bool) error {
 		for i := range changes {
-			add(&changes[i])
+			if !add(&changes[i]) {
+				break
+			}
 		}
 		return nil
 	})

@@ -22,8 +22,9 @@ import (
 const AppID = "trestle-publish"
 
 // DefaultBatchChanges is how many change-history entries one publish round
-// reads (Options.BatchChanges).
-const DefaultBatchChanges = 50_000
+// reads (Options.BatchChanges). A round holds them, with their JSON documents,
+// in memory: about 40 MB for 20,000 people.
+const DefaultBatchChanges = 20_000
 
 // DefaultRowsPerFile is how many rows a published data file holds at most: a
 // merge rewrites only the files holding changed rows, so a change to a few rows
