@@ -3,6 +3,7 @@ package delta
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -88,4 +89,19 @@ func (t *Table) advanceLocked(ctx context.Context, upto int64) error {
 	}
 	t.head = s
 	return nil
+}
+
+// EarliestVersion returns the oldest version whose commit is still in the log
+// (log cleanup removes older ones), or an error wrapping ErrTableNotFound.
+func (t *Table) EarliestVersion(ctx context.Context) (int64, error) {
+	prefix := t.logPrefix()
+	for info, err := range t.store.List(ctx, prefix, "") {
+		if err != nil {
+			return 0, fmt.Errorf("delta: listing %s: %w", prefix, err)
+		}
+		if v, ok := ParseCommitFileName(strings.TrimPrefix(info.Key, prefix)); ok {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: no commits under %q", ErrTableNotFound, prefix)
 }

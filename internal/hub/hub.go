@@ -11,6 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,6 +36,8 @@ type Config struct {
 type Hub struct {
 	cfg    Config
 	mux    *http.ServeMux
+	mu     sync.RWMutex
+	trees  []tree // prefix handlers, tried before mux
 	ready  atomic.Bool
 	reason atomic.Value // string: why not ready
 	ln     net.Listener
@@ -56,6 +61,53 @@ func New(cfg Config) *Hub {
 
 // Handle mounts a handler on the hub's HTTP server.
 func (h *Hub) Handle(pattern string, handler http.Handler) { h.mux.Handle(pattern, handler) }
+
+// tree is a handler for every path under a prefix.
+type tree struct {
+	prefix  string
+	handler http.Handler
+}
+
+// HandleTree mounts handler for every path starting with prefix ("/delta-sharing/"),
+// as given: unlike Handle, paths are not cleaned first, so a path with doubled
+// slashes reaches the handler instead of being redirected (some protocol
+// clients send such paths). Longer prefixes win.
+func (h *Hub) HandleTree(prefix string, handler http.Handler) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.trees = append(h.trees, tree{prefix, handler})
+	slices.SortFunc(h.trees, func(a, b tree) int { return len(b.prefix) - len(a.prefix) })
+}
+
+// ServeHTTP routes a request: to a tree whose prefix its path starts with (the
+// path with runs of slashes collapsed), else to the mux.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.RLock()
+	trees := h.trees
+	h.mu.RUnlock()
+	p := collapseSlashes(r.URL.Path)
+	for _, t := range trees {
+		if strings.HasPrefix(p, t.prefix) {
+			t.handler.ServeHTTP(w, r)
+			return
+		}
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func collapseSlashes(p string) string {
+	if !strings.Contains(p, "//") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
 
 // Listen binds the HTTP address; the hub answers /healthz from then on.
 func (h *Hub) Listen() error {
@@ -91,7 +143,7 @@ func (h *Hub) SetNotReady(reason string) {
 func (h *Hub) Serve(ctx context.Context) error {
 	log := h.cfg.Logger
 	srv := &http.Server{
-		Handler:           accessLog(log, h.mux),
+		Handler:           accessLog(log, h),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
