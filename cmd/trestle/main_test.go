@@ -40,10 +40,11 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
 // server is a running `trestle serve`.
 type server struct {
-	cmd   *exec.Cmd
-	addr  string
-	lines chan string // stderr lines after the address was found
-	start time.Time
+	cmd    *exec.Cmd
+	stdout *lockedBuffer
+	addr   string
+	lines  chan string // stderr lines after the address was found
+	start  time.Time
 }
 
 // startServe starts `trestle serve --log-format json --http-addr 127.0.0.1:0` with
@@ -59,7 +60,8 @@ func startServe(tb testing.TB, args ...string) *server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &server{cmd: cmd, lines: make(chan string, 1000), start: time.Now()}
+	s := &server{cmd: cmd, lines: make(chan string, 1000), start: time.Now(), stdout: &lockedBuffer{}}
+	cmd.Stdout = s.stdout
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
@@ -171,4 +173,101 @@ func BenchmarkServeDemoReady(b *testing.B) {
 		s.stop(b)
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms-to-ready")
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// TestDemoAnalystInTwoCommands: `trestle serve --demo` prints one command; run
+// as printed, it writes a config.share with which a Delta Sharing client lists
+// the demo share and downloads the people table's files.
+func TestDemoAnalystInTwoCommands(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, "--demo", "--data-dir", dir)
+	s.waitReady(t, 30*time.Second)
+	var line string
+	for _, l := range strings.Split(s.stdout.String(), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "trestle share profile") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("serve --demo printed no profile command; stdout: %q", s.stdout.String())
+	}
+	bin, _ := buildBinary()
+	args := strings.Fields(strings.ReplaceAll(strings.TrimPrefix(line, "trestle "), "'", ""))
+	work := t.TempDir()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", line, err, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(work, "config.share"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profile struct {
+		Version  int    `json:"shareCredentialsVersion"`
+		Endpoint string `json:"endpoint"`
+		Token    string `json:"bearerToken"`
+	}
+	if err := json.Unmarshal(raw, &profile); err != nil || profile.Version != 1 || profile.Token == "" {
+		t.Fatalf("config.share = %s (%v)", raw, err)
+	}
+	if !strings.Contains(profile.Endpoint, s.addr) {
+		t.Fatalf("profile endpoint %s is not this hub (%s)", profile.Endpoint, s.addr)
+	}
+	call := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, profile.Endpoint+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+profile.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	// The shared tables are published a moment after start.
+	deadline := time.Now().Add(30 * time.Second)
+	var fileURL string
+	for fileURL == "" {
+		code, body := call("POST", "/shares/demo/schemas/resource_planning/tables/people/query", "{}")
+		for _, l := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+			var m map[string]map[string]any
+			if code == 200 && json.Unmarshal([]byte(l), &m) == nil && m["file"] != nil {
+				fileURL = m["file"]["url"].(string)
+				break
+			}
+		}
+		if fileURL == "" && time.Now().After(deadline) {
+			t.Fatalf("query people: %d %s", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get(fileURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(data) < 8 || string(data[:4]) != "PAR1" {
+		t.Fatalf("file URL: %d, %d bytes", resp.StatusCode, len(data))
+	}
 }

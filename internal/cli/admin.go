@@ -67,6 +67,7 @@ func newUserCmd(g *globals) *cobra.Command {
 	var u planning.User
 	var companies []string
 	var perm string
+	var analytics bool
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a user, optionally with access to one or more companies",
@@ -95,10 +96,10 @@ func newUserCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(g.stdout, "created user %s (%s), id %s\n", made.Email, made.Name, made.ID)
 				for i, gr := range grants {
-					if err := st.SetMembership(ctx, planning.Membership{UserID: made.ID, CompanyID: ids[i], Permission: gr.perm}, consoleActor()); err != nil {
+					if err := st.SetMembership(ctx, planning.Membership{UserID: made.ID, CompanyID: ids[i], Permission: gr.perm, Analytics: analytics}, consoleActor()); err != nil {
 						return err
 					}
-					fmt.Fprintf(g.stdout, "  %s in %s\n", gr.perm, gr.company)
+					fmt.Fprintf(g.stdout, "  %s in %s%s\n", gr.perm, gr.company, withAnalytics(analytics))
 				}
 				return nil
 			})
@@ -108,15 +109,18 @@ func newUserCmd(g *globals) *cobra.Command {
 	create.Flags().StringVar(&u.Name, "name", "", "full name (required)")
 	create.Flags().StringArrayVar(&companies, "company", nil, "company slug, or slug=permission; repeat for several")
 	create.Flags().StringVar(&perm, "permission", "viewer", "permission level for companies given without one: admin, editor or viewer")
+	create.Flags().BoolVar(&analytics, "analytics", false, "let the user read the companies' shared tables over Delta Sharing")
 	create.MarkFlagRequired("email")
 	create.MarkFlagRequired("name")
 
 	var email string
 	grant := &cobra.Command{
-		Use:     "grant",
-		Short:   "Give a user a permission level in one or more companies (replacing an earlier level)",
-		Example: `  trestle user grant --email pat@acme.com --company acme --permission editor`,
-		Args:    cobra.NoArgs,
+		Use:   "grant",
+		Short: "Give a user a permission level in one or more companies (replacing an earlier level)",
+		Example: `  trestle user grant --email pat@acme.com --company acme --permission editor
+  trestle user grant --email ana@acme.com --company acme=viewer --analytics
+  trestle user grant --email ana@acme.com --company acme=viewer --analytics=false`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			grants, err := parseGrants(companies, perm)
 			if err != nil {
@@ -131,15 +135,28 @@ func newUserCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				// Without --analytics, a membership keeps the analytics access it has.
+				ms, err := st.Memberships(ctx, usr.ID)
+				if err != nil {
+					return err
+				}
+				had := map[string]bool{}
+				for _, m := range ms {
+					had[m.CompanyID] = m.Analytics
+				}
 				for _, gr := range grants {
 					c, err := st.Company(ctx, gr.company)
 					if err != nil {
 						return err
 					}
-					if err := st.SetMembership(ctx, planning.Membership{UserID: usr.ID, CompanyID: c.ID, Permission: gr.perm}, consoleActor()); err != nil {
+					m := planning.Membership{UserID: usr.ID, CompanyID: c.ID, Permission: gr.perm, Analytics: had[c.ID]}
+					if cmd.Flags().Changed("analytics") {
+						m.Analytics = analytics
+					}
+					if err := st.SetMembership(ctx, m, consoleActor()); err != nil {
 						return err
 					}
-					fmt.Fprintf(g.stdout, "%s is %s in %s\n", usr.Email, gr.perm, c.Slug)
+					fmt.Fprintf(g.stdout, "%s is %s in %s%s\n", usr.Email, gr.perm, c.Slug, withAnalytics(m.Analytics))
 				}
 				return nil
 			})
@@ -148,6 +165,7 @@ func newUserCmd(g *globals) *cobra.Command {
 	grant.Flags().StringVar(&email, "email", "", "the user's email (required)")
 	grant.Flags().StringArrayVar(&companies, "company", nil, "company slug, or slug=permission; repeat for several")
 	grant.Flags().StringVar(&perm, "permission", "viewer", "permission level: admin, editor or viewer")
+	grant.Flags().BoolVar(&analytics, "analytics", false, "let the user read the companies' shared tables over Delta Sharing (--analytics=false takes it away; unchanged when not given)")
 	grant.MarkFlagRequired("email")
 
 	var company string
@@ -207,7 +225,11 @@ func newUserCmd(g *globals) *cobra.Command {
 					}
 					var access []string
 					for _, m := range ms {
-						access = append(access, slug[m.CompanyID]+"="+string(m.Permission))
+						a := slug[m.CompanyID] + "=" + string(m.Permission)
+						if m.Analytics {
+							a += "+analytics"
+						}
+						access = append(access, a)
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Email, u.Name, strings.Join(access, ", "))
 				}
@@ -217,6 +239,14 @@ func newUserCmd(g *globals) *cobra.Command {
 	}
 	cmd.AddCommand(create, grant, revoke, list)
 	return cmd
+}
+
+// withAnalytics says in output that a membership has analytics access.
+func withAnalytics(on bool) string {
+	if on {
+		return ", with analytics access"
+	}
+	return ""
 }
 
 type grant struct {

@@ -23,6 +23,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		withDemo bool
 		grace    time.Duration
 		pub      publishFlags
+		share    sharingFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -42,13 +43,15 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, g, addr, withDemo, grace, pub)
+			return serve(ctx, g, addr, withDemo, grace, pub, share)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "http-addr", "127.0.0.1:8080", "HTTP listen address")
 	f.BoolVar(&withDemo, "demo", false, "load the demo company (slug demo) if it is not there yet")
 	f.DurationVar(&grace, "shutdown-timeout", 30*time.Second, "how long in-flight requests may run after a stop signal")
+	f.StringVar(&share.publicURL, "public-url", "", "the URL clients reach this hub at, used in Delta Sharing profiles and file URLs (default: http:// and the listen address)")
+	f.DurationVar(&share.urlTTL, "sharing-url-ttl", time.Hour, "how long Delta Sharing file URLs stay valid")
 	f.BoolVar(&pub.enabled, "publish", true, "keep every company's shared Delta tables current (see trestle publish)")
 	f.DurationVar(&pub.debounce, "publish-debounce", time.Second, "publish changes once none has arrived for this long")
 	return cmd
@@ -60,7 +63,7 @@ type publishFlags struct {
 	debounce time.Duration
 }
 
-func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags) error {
+func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags) error {
 	log := g.log
 	start := time.Now()
 	log.Info("starting trestle", "version", buildinfo.Get().Version, "data_dir", g.dataDir)
@@ -75,6 +78,15 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 	if err := h.Listen(); err != nil {
 		return err
 	}
+	tables, err := g.openTables(ctx)
+	if err != nil {
+		return err
+	}
+	stopSharing, err := mountSharing(ctx, g, h, st, tables, share)
+	if err != nil {
+		return err
+	}
+	defer stopSharing()
 	served := make(chan error, 1)
 	go func() { served <- h.Serve(ctx) }()
 
@@ -85,16 +97,13 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 			return fmt.Errorf("load demo data: %w", err)
 		}
 		log.Info("demo data loaded", "company", demo.DefaultSlug, "summary", sum.String())
+		printDemoProfileHint(g, share.publicBase(h.Addr())+SharingPrefix)
 	}
 	published := make(chan error, 1)
 	pctx, stopPublishing := context.WithCancel(ctx)
 	defer stopPublishing()
 	if pub.enabled {
-		blobs, err := g.openTables(ctx)
-		if err != nil {
-			return err
-		}
-		p := publish.New(st, blobs, publish.Options{Log: log})
+		p := publish.New(st, tables, publish.Options{Log: log})
 		log.Info("publishing shared tables", "tables", g.tablesLocation(), "debounce", pub.debounce)
 		go func() { published <- p.Run(pctx, publish.RunOptions{Debounce: pub.debounce}) }()
 	} else {

@@ -17,6 +17,9 @@ const (
 	CompanyName = "Demo Construction Co."
 	// CompanyTimezone is the time zone of a company Load creates.
 	CompanyTimezone = "America/Chicago"
+	// AnalystEmail is the demo's analyst: a hub user with analytics access to
+	// the demo company, who reads its shared tables over Delta Sharing.
+	AnalystEmail = "analyst@example.com"
 )
 
 // actor is who Load's changes are recorded as, in the change history.
@@ -31,6 +34,8 @@ type Summary struct {
 	// Groups, JobTitles, Tags, People and Projects count what the upserts created,
 	// updated and left unchanged.
 	Groups, JobTitles, Tags, People, Projects store.UpsertResult
+	// Analyst is the demo's analyst user (AnalystEmail), with analytics access.
+	Analyst planning.User
 	// Assignments, TimeOff and ResourceRequests count the records created.
 	Assignments, TimeOff, ResourceRequests int
 	// ScheduleSkipped says the demo people were already in the company, so the
@@ -93,7 +98,36 @@ func Load(ctx context.Context, st store.Store, slug string, today planning.Date)
 	if err != nil {
 		return Summary{Company: co, CompanyCreated: sum.CompanyCreated}, fmt.Errorf("demo: load into company %q: %w", slug, err)
 	}
+	if sum.Analyst, err = analyst(ctx, st, co); err != nil {
+		return sum, err
+	}
 	return sum, nil
+}
+
+// analyst makes sure the demo analyst exists with analytics access to the
+// company (a viewer otherwise).
+func analyst(ctx context.Context, st store.Store, co planning.Company) (planning.User, error) {
+	u, err := st.User(ctx, AnalystEmail)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = st.CreateUser(ctx, planning.User{Email: AnalystEmail, Name: "Demo Analyst"}, actor)
+	}
+	if err != nil {
+		return u, fmt.Errorf("demo: analyst %s: %w", AnalystEmail, err)
+	}
+	ms, err := st.Memberships(ctx, u.ID)
+	if err != nil {
+		return u, fmt.Errorf("demo: analyst %s: %w", AnalystEmail, err)
+	}
+	for _, m := range ms {
+		if m.CompanyID == co.ID && m.Analytics {
+			return u, nil
+		}
+	}
+	err = st.SetMembership(ctx, planning.Membership{UserID: u.ID, CompanyID: co.ID, Permission: planning.PermissionViewer, Analytics: true}, actor)
+	if err != nil {
+		return u, fmt.Errorf("demo: give %s analytics access: %w", AnalystEmail, err)
+	}
+	return u, nil
 }
 
 func load(ctx context.Context, tx store.Tx, ds *Dataset, sum *Summary) error {

@@ -18,6 +18,11 @@ const (
 	KindAssignment      Kind = "assignment"
 	KindTimeOff         Kind = "time_off"
 	KindResourceRequest Kind = "resource_request"
+	// KindShare, KindSharedTable and KindShareToken are Delta Sharing's shares,
+	// the tables they list, and recipients' bearer tokens.
+	KindShare       Kind = "share"
+	KindSharedTable Kind = "shared_table"
+	KindShareToken  Kind = "share_token"
 )
 
 // Label is the kind in words, for messages ("job title").
@@ -29,6 +34,10 @@ func (k Kind) Label() string {
 		return "time off"
 	case KindResourceRequest:
 		return "resource request"
+	case KindSharedTable:
+		return "shared table"
+	case KindShareToken:
+		return "share token"
 	}
 	return string(k)
 }

@@ -138,6 +138,9 @@ type Membership struct {
 	UserID     string     `json:"user_id"`
 	CompanyID  string     `json:"company_id"`
 	Permission Permission `json:"permission"`
+	// Analytics lets the user read the company's shared tables over Delta Sharing
+	// (as a recipient, with share tokens), whatever the permission level.
+	Analytics bool `json:"analytics"`
 }
 
 // Validate checks the membership's fields.

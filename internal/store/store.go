@@ -1,6 +1,6 @@
-// Package store keeps the hub's data: companies, users and memberships, and each
+// Package store keeps the hub's data: companies, users and memberships, each
 // company's planning records, with a change history written in the same transaction
-// as every change.
+// as every change, and Delta Sharing's shares, tokens and access log.
 //
 // Store is the one interface the rest of Trestle uses; the sqlstore package has its
 // two backends, SQLite (the embedded default) and PostgreSQL, and storetest holds the
@@ -24,7 +24,8 @@ type Store interface {
 	// Close releases the database.
 	Close() error
 
-	// CreateCompany adds a company. The slug must be unused.
+	// CreateCompany adds a company and its default share, named after the slug.
+	// The slug must be unused, by companies and by share names.
 	CreateCompany(ctx context.Context, c planning.Company, by Actor) (planning.Company, error)
 	// Company finds a company by id or slug.
 	Company(ctx context.Context, idOrSlug string) (planning.Company, error)
@@ -39,8 +40,8 @@ type Store interface {
 	User(ctx context.Context, idOrEmail string) (planning.User, error)
 	// Users lists every user, by email.
 	Users(ctx context.Context) ([]planning.User, error)
-	// SetMembership gives a user a permission level in a company, replacing any
-	// earlier level there.
+	// SetMembership gives a user a permission level and analytics access in a
+	// company, replacing any earlier membership there.
 	SetMembership(ctx context.Context, m planning.Membership, by Actor) error
 	// RemoveMembership takes a user out of a company.
 	RemoveMembership(ctx context.Context, userID, companyID string, by Actor) error
@@ -58,6 +59,9 @@ type Store interface {
 	// Changes lists the company's change history after sequence number after, oldest
 	// first, at most limit entries (0 means no limit).
 	Changes(ctx context.Context, companyID string, after int64, limit int) iter.Seq2[Change, error]
+
+	// Sharing has recipients' tokens, shares, recipient access and the access log.
+	Sharing
 }
 
 // Actor says who or what makes a change: the way in (source) and, when known, the

@@ -88,6 +88,10 @@ type file struct {
 
 func (f *file) Size() int64 { return f.size }
 
+// OSFile returns the open file itself, so that a server can hand it to the
+// kernel (sendfile) instead of copying it through user space.
+func (f *file) OSFile() *os.File { return f.File }
+
 // Open opens the object with the given key.
 func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	if err := checkKey(key); err != nil {

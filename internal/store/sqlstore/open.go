@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,6 +39,11 @@ type Store struct {
 	// desc is where the database is, with any password masked, for messages.
 	desc string
 	now  func() time.Time
+	// touched holds when each share token's last use was last written (token id
+	// -> time.Time), so TouchShareToken writes at most once a minute per token.
+	touched sync.Map
+	// rc runs fixed-text hot reads on r through prepared statements.
+	rc *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -95,7 +101,7 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("cannot connect to PostgreSQL at %s: %s", desc, pgReason(err))
 	}
-	return &Store{d: postgresDialect, w: db, r: db, desc: desc, now: time.Now}, nil
+	return &Store{d: postgresDialect, w: db, r: db, rc: newStmtCache(db), desc: desc, now: time.Now}, nil
 }
 
 // pgReason shortens a connection error to its cause.
@@ -158,7 +164,11 @@ func openSQLite(ctx context.Context, u string) (*Store, error) {
 		return nil, fmt.Errorf("cannot open SQLite database %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	return &Store{d: sqliteDialect, w: w, r: r, desc: path, now: time.Now}, nil
+	// Keep the readers open: opening a SQLite connection reads the schema and
+	// applies the pragmas, which costs more than most queries.
+	r.SetMaxIdleConns(8)
+	r.SetConnMaxIdleTime(10 * time.Minute)
+	return &Store{d: sqliteDialect, w: w, r: r, rc: newStmtCache(r), desc: path, now: time.Now}, nil
 }
 
 // Dialect names the database kind: "sqlite" or "postgres".
@@ -172,6 +182,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Close implements store.Store.
 func (s *Store) Close() error {
+	s.rc.close()
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

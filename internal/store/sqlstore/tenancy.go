@@ -85,7 +85,12 @@ func (s *Store) CreateCompany(ctx context.Context, c planning.Company, by store.
 			return fmt.Errorf("create company %s: %w", c.Slug, err)
 		}
 		record(historyRow{companyID: c.ID, entity: planning.KindCompany, entityID: c.ID, key: c.Slug, op: store.OpCreate, version: 1, after: mustJSON(c)})
-		return nil
+		// The company's default share, named after its slug.
+		sh := store.Share{ID: uuid.NewString(), CompanyID: c.ID, Name: c.Slug, Default: true, CreatedAt: c.CreatedAt}
+		if err := s.shareNameFree(ctx, q, sh.Name, ""); err != nil {
+			return fmt.Errorf("company %s: its default share: %w", c.Slug, err)
+		}
+		return s.insertShare(ctx, q, sh, record)
 	})
 	return c, err
 }
@@ -239,14 +244,15 @@ func (s *Store) SetMembership(ctx context.Context, m planning.Membership, by sto
 		var b *sqlBuilder
 		op := store.OpCreate
 		if old == nil {
-			b = s.d.build().sql("INSERT INTO memberships (user_id, company_id, permission, created_at, updated_at) VALUES (").
-				arg(m.UserID).sql(", ").arg(m.CompanyID).sql(", ").arg(string(m.Permission)).sql(", ").arg(now).sql(", ").arg(now).sql(")")
-		} else if old.Permission == m.Permission {
+			b = s.d.build().sql("INSERT INTO memberships (user_id, company_id, permission, analytics, created_at, updated_at) VALUES (").
+				arg(m.UserID).sql(", ").arg(m.CompanyID).sql(", ").arg(string(m.Permission)).sql(", ").arg(s.d.boolean(m.Analytics)).
+				sql(", ").arg(now).sql(", ").arg(now).sql(")")
+		} else if *old == m {
 			return nil
 		} else {
 			op = store.OpUpdate
-			b = s.d.build().sql("UPDATE memberships SET permission = ").arg(string(m.Permission)).sql(", updated_at = ").arg(now).
-				sql(" WHERE user_id = ").arg(m.UserID).sql(" AND company_id = ").arg(m.CompanyID)
+			b = s.d.build().sql("UPDATE memberships SET permission = ").arg(string(m.Permission)).sql(", analytics = ").arg(s.d.boolean(m.Analytics)).
+				sql(", updated_at = ").arg(now).sql(" WHERE user_id = ").arg(m.UserID).sql(" AND company_id = ").arg(m.CompanyID)
 		}
 		if _, err := q.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return err
@@ -262,8 +268,8 @@ func (s *Store) SetMembership(ctx context.Context, m planning.Membership, by sto
 
 func membership(ctx context.Context, d *dialect, q querier, userID, companyID string) (*planning.Membership, error) {
 	m := planning.Membership{UserID: userID, CompanyID: companyID}
-	b := d.build().sql("SELECT permission FROM memberships WHERE user_id = ").arg(userID).sql(" AND company_id = ").arg(companyID)
-	err := q.QueryRowContext(ctx, b.String(), b.args...).Scan(&m.Permission)
+	b := d.build().sql("SELECT permission, analytics FROM memberships WHERE user_id = ").arg(userID).sql(" AND company_id = ").arg(companyID)
+	err := q.QueryRowContext(ctx, b.String(), b.args...).Scan(&m.Permission, boolScanner{&m.Analytics})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -291,7 +297,7 @@ func (s *Store) RemoveMembership(ctx context.Context, userID, companyID string, 
 
 // Memberships implements store.Store.
 func (s *Store) Memberships(ctx context.Context, userID string) ([]planning.Membership, error) {
-	b := s.d.build().sql("SELECT m.user_id, m.company_id, m.permission FROM memberships m JOIN companies c ON c.id = m.company_id WHERE m.user_id = ").
+	b := s.d.build().sql("SELECT m.user_id, m.company_id, m.permission, m.analytics FROM memberships m JOIN companies c ON c.id = m.company_id WHERE m.user_id = ").
 		arg(userID).sql(" ORDER BY c.slug")
 	rows, err := s.r.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
@@ -301,7 +307,7 @@ func (s *Store) Memberships(ctx context.Context, userID string) ([]planning.Memb
 	var out []planning.Membership
 	for rows.Next() {
 		var m planning.Membership
-		if err := rows.Scan(&m.UserID, &m.CompanyID, &m.Permission); err != nil {
+		if err := rows.Scan(&m.UserID, &m.CompanyID, &m.Permission, boolScanner{&m.Analytics}); err != nil {
 			return nil, err
 		}
 		out = append(out, m)

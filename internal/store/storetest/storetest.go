@@ -41,6 +41,12 @@ func Run(t *testing.T, open Opener) {
 		{"CompaniesAreIsolated", testIsolation},
 		{"FeedMissesNothing", testFeedMissesNothing},
 		{"ViewSeesOneSnapshot", testViewSeesOneSnapshot},
+		{"DefaultShare", testDefaultShare},
+		{"CustomShares", testCustomShares},
+		{"SharedTables", testSharedTables},
+		{"ShareTokens", testShareTokens},
+		{"RecipientAccess", testRecipientAccess},
+		{"SharingAccessLog", testSharingAccessLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, st) })
