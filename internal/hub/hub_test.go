@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -104,5 +105,31 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("hub still accepts connections after shutdown")
+	}
+}
+
+// TestHandleTreeServesUncleanPaths: a tree handler gets paths with doubled
+// slashes as sent (the mux would redirect them), and longer prefixes win.
+func TestHandleTreeServesUncleanPaths(t *testing.T) {
+	h := hub.New(hub.Config{})
+	h.HandleTree("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("api " + r.URL.Path)) }))
+	h.HandleTree("/api/files/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("files " + r.URL.Path)) }))
+	for path, want := range map[string]string{
+		"/api/x":          "api /api/x",
+		"/api//shares//a": "api /api//shares//a",
+		"//api/x":         "api //api/x",
+		"/api/files/k":    "files /api/files/k",
+		"/api//files/k":   "files /api//files/k",
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 || rec.Body.String() != want {
+			t.Errorf("GET %s: %d %q, want %q", path, rec.Code, rec.Body.String(), want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != 200 {
+		t.Errorf("/healthz through the mux: %d", rec.Code)
 	}
 }

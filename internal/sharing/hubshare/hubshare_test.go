@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/trestle-dev/trestle/internal/auth"
+	"github.com/trestle-dev/trestle/internal/blob"
+	blobs3 "github.com/trestle-dev/trestle/internal/blob/s3"
 	"github.com/trestle-dev/trestle/internal/blob/local"
 	"github.com/trestle-dev/trestle/internal/demo"
 	"github.com/trestle-dev/trestle/internal/planning"
@@ -40,7 +42,8 @@ func must(tb testing.TB, err error) {
 type env struct {
 	st      store.Store
 	srv     *httptest.Server
-	dir     *local.Store
+	dir     *local.Store // set when the tables are in a folder
+	blobs   blob.Store
 	demo    planning.Company
 	other   planning.Company
 	analyst planning.User
@@ -48,6 +51,15 @@ type env struct {
 }
 
 func newEnv(t testing.TB) *env {
+	dir, err := local.New(filepath.Join(t.TempDir(), "tables"))
+	must(t, err)
+	e := newEnvWith(t, dir)
+	e.dir = dir
+	return e
+}
+
+// newEnvWith builds the env with the published tables in blobs.
+func newEnvWith(t testing.TB, blobs blob.Store) *env {
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"))
 	must(t, err)
@@ -56,14 +68,12 @@ func newEnv(t testing.TB) *env {
 	must(t, err)
 	other, err := st.CreateCompany(ctx, planning.Company{Slug: "other", Name: "Other Co", Timezone: "America/Denver"}, admin)
 	must(t, err)
-	dir, err := local.New(filepath.Join(t.TempDir(), "tables"))
-	must(t, err)
-	p := publish.New(st, dir, publish.Options{})
+	p := publish.New(st, blobs, publish.Options{})
 	for _, c := range []string{sum.Company.ID, other.ID} {
 		_, err := p.Sync(ctx, c)
 		must(t, err)
 	}
-	e := &env{st: st, dir: dir, demo: sum.Company, other: other}
+	e := &env{st: st, blobs: blobs, demo: sum.Company, other: other}
 	e.analyst, err = st.CreateUser(ctx, planning.User{Email: "ana.lyst@example.com", Name: "Ana Lyst"}, admin)
 	must(t, err)
 	must(t, st.SetMembership(ctx, planning.Membership{UserID: e.analyst.ID, CompanyID: sum.Company.ID, Permission: planning.PermissionViewer, Analytics: true}, admin))
@@ -73,7 +83,7 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(e.srv.Close)
 	signer := fileurl.NewSigner(bytes.Repeat([]byte("s"), 32), e.srv.URL+"/delta-sharing/files")
 	e.signer = signer
-	hub := New(st, dir, signer)
+	hub := New(st, blobs, signer)
 	server := sharing.New(sharing.Config{Prefix: "/delta-sharing", Auth: hub, Catalog: hub})
 	handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/delta-sharing/files/") {
@@ -175,7 +185,7 @@ func TestPythonClientFlows(t *testing.T) {
 		}
 		return nil
 	}))
-	res, err := publish.New(e.st, e.dir, publish.Options{}).Sync(ctx, e.demo.ID)
+	res, err := publish.New(e.st, e.blobs, publish.Options{}).Sync(ctx, e.demo.ID)
 	must(t, err)
 	v := res.Tables["people"].Version
 	code, hdr, body = e.get(t, "GET", base+"/changes?startingVersion="+itoa(v)+"&endingVersion="+itoa(v), tok, "")
@@ -357,4 +367,32 @@ func firstGroup(t *testing.T, tx store.Tx) []string {
 	}
 	t.Fatal("no group")
 	return nil
+}
+
+// TestS3PresignedURLs: with the published tables in S3, file URLs are S3
+// presigned URLs for the configured endpoint, readable without credentials.
+func TestS3PresignedURLs(t *testing.T) {
+	srv := testenv.S3(t)
+	b, err := blobs3.New(context.Background(), blobs3.Options{Bucket: srv.Bucket, Prefix: "hub", Region: srv.Region,
+		Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	must(t, err)
+	e := newEnvWith(t, b)
+	tok, _ := e.token(t, e.analyst.ID, time.Time{})
+	code, _, body := e.get(t, "POST", "/delta-sharing/shares/demo/schemas/resource_planning/tables/groups/query", tok, "{}")
+	urls := fileURLs(t, body, "file")
+	if code != 200 || len(urls) == 0 {
+		t.Fatalf("query: %d %s", code, body)
+	}
+	for _, u := range urls {
+		if !strings.HasPrefix(u, srv.Endpoint+"/"+srv.Bucket+"/hub/") || !strings.Contains(u, "X-Amz-Signature=") {
+			t.Fatalf("file URL %s is not presigned for %s", u, srv.Endpoint)
+		}
+		resp, err := http.Get(u)
+		must(t, err)
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(data[:4]) != "PAR1" {
+			t.Fatalf("GET presigned URL: %d", resp.StatusCode)
+		}
+	}
 }
