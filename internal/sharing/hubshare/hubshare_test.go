@@ -17,8 +17,8 @@ import (
 
 	"github.com/trestle-dev/trestle/internal/auth"
 	"github.com/trestle-dev/trestle/internal/blob"
-	blobs3 "github.com/trestle-dev/trestle/internal/blob/s3"
 	"github.com/trestle-dev/trestle/internal/blob/local"
+	blobs3 "github.com/trestle-dev/trestle/internal/blob/s3"
 	"github.com/trestle-dev/trestle/internal/demo"
 	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/publish"
