@@ -2,7 +2,9 @@ package delta
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/trestle-dev/trestle/internal/blob"
 	"strings"
 	"time"
 )
@@ -81,6 +83,14 @@ func (t *Table) SnapshotAtTime(ctx context.Context, ts time.Time) (*Snapshot, er
 // from the newest usable checkpoint (or version 0) the first time. t.mu must be
 // held. On failure head is dropped, so the next call starts over.
 func (t *Table) advanceLocked(ctx context.Context, upto int64) error {
+	if t.head != nil && upto < 0 && t.probeSafe() {
+		// Most reads find the table unchanged: one Stat of the next commit
+		// file is cheaper than listing the log (a directory read, or an S3 LIST).
+		_, err := t.store.Stat(ctx, t.commitKey(t.head.Version+1))
+		if errors.Is(err, blob.ErrNotExist) {
+			return nil
+		}
+	}
 	// checkpoints: see issue 3 (load.go).
 	s, err := t.loadSnapshot(ctx, t.head, upto)
 	if err != nil {
@@ -89,6 +99,15 @@ func (t *Table) advanceLocked(ctx context.Context, upto int64) error {
 	}
 	t.head = s
 	return nil
+}
+
+// probeSafe reports whether a missing next commit file means the head is the
+// latest version: log cleanup removes commits only once they are older than
+// the log retention, so a head committed well within it cannot have had its
+// successor cleaned up.
+func (t *Table) probeSafe() bool {
+	keep, err := t.head.Metadata.LogRetention()
+	return err == nil && time.Since(t.head.Timestamp) < keep/2
 }
 
 // EarliestVersion returns the oldest version whose commit is still in the log

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -17,13 +18,16 @@ const Schema = "resource_planning"
 
 // Tables returns the shared tables in the order they are published. Each is
 // described by its name, primary key and Delta schema.
-func Tables() []Table {
+// The slice is shared: do not modify it.
+func Tables() []Table { return tables() }
+
+var tables = sync.OnceValue(func() []Table {
 	out := make([]Table, len(sharedTables))
 	for i, t := range sharedTables {
 		out[i] = Table{Name: t.name(), Key: t.keyColumns(), Schema: t.deltaSchema()}
 	}
 	return out
-}
+})
 
 // Table describes one shared table.
 type Table struct {

@@ -38,6 +38,7 @@ type Hub struct {
 	deltas  map[string]*delta.Table // by store name + root: tables keep their snapshot cache
 	stores  map[string]blob.Store   // external locations, by store name
 	touched map[string]time.Time    // token id -> last TouchShareToken
+	configs map[string]shareConfig  // by share name key
 }
 
 // TablesStore is the name under which the published tables' store is
@@ -49,7 +50,8 @@ const TablesStore = "tables"
 func New(st store.Store, tables blob.Store, signer *fileurl.Signer) *Hub {
 	signer.Register(TablesStore, tables)
 	return &Hub{st: st, tables: tables, signer: signer, now: time.Now,
-		deltas: map[string]*delta.Table{}, stores: map[string]blob.Store{}, touched: map[string]time.Time{}}
+		deltas: map[string]*delta.Table{}, stores: map[string]blob.Store{}, touched: map[string]time.Time{},
+		configs: map[string]shareConfig{}}
 }
 
 // Authenticate implements sharing.Authenticator: a share token that exists, is
@@ -108,15 +110,52 @@ func (h *Hub) Shares(ctx context.Context, r sharing.Recipient) ([]sharing.Share,
 	return out, nil
 }
 
+// shareConfig is a share and the tables it lists, as read from the store.
+type shareConfig struct {
+	share  store.Share
+	listed []store.SharedTable
+	at     time.Time
+}
+
+// configTTL is how long a share's configuration (its name and listed tables)
+// is reused between requests. Who may read it is checked on every request.
+const configTTL = 2 * time.Second
+
+// config returns a share's configuration, cached for configTTL.
+func (h *Hub) config(ctx context.Context, name string) (shareConfig, error) {
+	key := store.NameKey(name)
+	now := h.now()
+	h.mu.Lock()
+	c, ok := h.configs[key]
+	h.mu.Unlock()
+	if ok && now.Sub(c.at) < configTTL {
+		return c, nil
+	}
+	sh, err := h.st.ShareByName(ctx, name)
+	if err != nil {
+		return shareConfig{}, err
+	}
+	listed, err := h.st.SharedTables(ctx, sh.ID)
+	if err != nil {
+		return shareConfig{}, err
+	}
+	c = shareConfig{share: sh, listed: listed, at: now}
+	h.mu.Lock()
+	h.configs[key] = c
+	h.mu.Unlock()
+	return c, nil
+}
+
 // Tables implements sharing.Catalog.
 func (h *Hub) Tables(ctx context.Context, r sharing.Recipient, name string) (sharing.Share, []sharing.Table, error) {
-	sh, err := h.st.ShareByName(ctx, name)
+	cfg, err := h.config(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return sharing.Share{}, nil, sharing.ErrNotFound
 	}
 	if err != nil {
 		return sharing.Share{}, nil, err
 	}
+	sh := cfg.share
 	access, err := h.st.RecipientAccess(ctx, r.UserID)
 	if err != nil {
 		return sharing.Share{}, nil, err
@@ -131,11 +170,7 @@ func (h *Hub) Tables(ctx context.Context, r sharing.Recipient, name string) (sha
 			tables = append(tables, h.hubTable(sh, store.DefaultSchema, t.Name, t.Name))
 		}
 	}
-	listed, err := h.st.SharedTables(ctx, sh.ID)
-	if err != nil {
-		return out, nil, err
-	}
-	for _, st := range listed {
+	for _, st := range cfg.listed {
 		if st.HubTable != "" {
 			t := h.hubTable(sh, st.Schema, st.Name, st.HubTable)
 			t.History, t.ID = st.History, st.ID
