@@ -4,8 +4,8 @@ import "io"
 
 // Read-ahead copying of whole files.
 const (
-	chunkSize  = 1 << 20 // large reads let the kernel read ahead further
-	chunkAhead = 2       // chunks read before they are written
+	chunkSize  = 4 << 20 // large reads let the kernel read ahead further
+	chunkAhead = 3       // chunks read before they are written
 )
 
 // copyAhead copies r to w with reads running ahead of writes on another
