@@ -68,6 +68,7 @@ func mountSharing(ctx context.Context, g *globals, h *hub.Hub, st store.Store, t
 				g.log.Warn("sharing access log is behind; an entry was dropped", "path", a.Path)
 			}
 		}})
+	h.Handle("/oauth/token", catalog.TokenHandler())
 	h.HandleTree(SharingPrefix+"/files/", signer)
 	h.HandleTree(SharingPrefix+"/", srv)
 	g.log.Info("delta sharing ready", "endpoint", base+SharingPrefix, "url_ttl", f.urlTTL)

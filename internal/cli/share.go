@@ -30,7 +30,7 @@ Recipients are hub users with analytics access in a company ("trestle user grant
 --analytics"); a recipient's token reads every share of every such company.`,
 	}
 	cmd.AddCommand(newShareListCmd(g), newShareCreateCmd(g), newShareRenameCmd(g), newShareDeleteCmd(g),
-		newShareTableCmd(g), newShareTokenCmd(g), newShareProfileCmd(g), newShareLogCmd(g))
+		newShareTableCmd(g), newShareTokenCmd(g), newShareProfileCmd(g), newShareLogCmd(g), newShareImportCmd(g))
 	return cmd
 }
 

@@ -75,7 +75,7 @@ The token is printed once on standard output; only its hash is kept.`,
 				}
 				now := time.Now()
 				tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tCREATED\tEXPIRES\tLAST USED\tSTATUS")
+				fmt.Fprintln(tw, "ID\tKIND\tNAME\tCREATED\tEXPIRES\tLAST USED\tSTATUS")
 				for _, t := range toks {
 					status := "active"
 					if !t.RevokedAt.IsZero() {
@@ -91,7 +91,7 @@ The token is printed once on standard output; only its hash is kept.`,
 					if !t.LastUsedAt.IsZero() {
 						last = stamp(t.LastUsedAt)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, orDash(t.Name), stamp(t.CreatedAt), exp, last, status)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Kind, orDash(t.Name), stamp(t.CreatedAt), exp, last, status)
 				}
 				return tw.Flush()
 			})
@@ -139,6 +139,11 @@ The token is printed once on standard output; only its hash is kept.`,
 
 // issueToken makes a token for the user with email and stores its hash.
 func issueToken(ctx context.Context, st *sqlstore.Store, email, name, expires string) (planning.User, store.ShareToken, string, error) {
+	return issueTokenKind(ctx, st, email, name, expires, store.TokenBearer)
+}
+
+// issueTokenKind issues a bearer token or an OAuth client credential.
+func issueTokenKind(ctx context.Context, st *sqlstore.Store, email, name, expires, kind string) (planning.User, store.ShareToken, string, error) {
 	at, err := parseExpiry(expires, time.Now())
 	if err != nil {
 		return planning.User{}, store.ShareToken{}, "", err
@@ -148,7 +153,7 @@ func issueToken(ctx context.Context, st *sqlstore.Store, email, name, expires st
 		return u, store.ShareToken{}, "", err
 	}
 	id, secret, full := auth.NewToken(auth.ShareTokenPrefix)
-	tok, err := st.CreateShareToken(ctx, store.ShareToken{ID: id, UserID: u.ID, Name: name, Hash: auth.Hash(secret), ExpiresAt: at}, consoleActor())
+	tok, err := st.CreateShareToken(ctx, store.ShareToken{ID: id, UserID: u.ID, Name: name, Kind: kind, Hash: auth.Hash(secret), ExpiresAt: at}, consoleActor())
 	return u, tok, full, err
 }
 
@@ -216,8 +221,20 @@ type profileV1 struct {
 	ExpirationTime          string `json:"expirationTime,omitempty"`
 }
 
+// profileV2 is a Delta Sharing profile file, version 2, for OAuth client
+// credentials.
+type profileV2 struct {
+	ShareCredentialsVersion int    `json:"shareCredentialsVersion"`
+	Type                    string `json:"type"`
+	Endpoint                string `json:"endpoint"`
+	TokenEndpoint           string `json:"tokenEndpoint"`
+	ClientID                string `json:"clientId"`
+	ClientSecret            string `json:"clientSecret"`
+}
+
 func newShareProfileCmd(g *globals) *cobra.Command {
 	var email, name, expires, endpoint, out string
+	var oauth bool
 	cmd := &cobra.Command{
 		Use:   "profile",
 		Short: "Issue a token and write a Delta Sharing profile file for a recipient",
@@ -242,13 +259,25 @@ else the hub's default address.`,
 				return err
 			}
 			return g.withStore(ctx, func(st *sqlstore.Store) error {
-				u, tok, full, err := issueToken(ctx, st, email, name, expires)
+				kind := store.TokenBearer
+				if oauth {
+					kind = store.TokenClient
+				}
+				u, tok, full, err := issueTokenKind(ctx, st, email, name, expires, kind)
 				if err != nil {
 					return err
 				}
-				p := profileV1{ShareCredentialsVersion: 1, Endpoint: ep, BearerToken: full}
-				if !tok.ExpiresAt.IsZero() {
-					p.ExpirationTime = tok.ExpiresAt.UTC().Format(time.RFC3339)
+				var p any
+				if oauth {
+					id, secret, _ := auth.Parse(full)
+					p = profileV2{ShareCredentialsVersion: 2, Type: "oauth_client_credentials", Endpoint: ep,
+						TokenEndpoint: strings.TrimSuffix(ep, "/delta-sharing") + "/oauth/token", ClientID: id, ClientSecret: secret}
+				} else {
+					v1 := profileV1{ShareCredentialsVersion: 1, Endpoint: ep, BearerToken: full}
+					if !tok.ExpiresAt.IsZero() {
+						v1.ExpirationTime = tok.ExpiresAt.UTC().Format(time.RFC3339)
+					}
+					p = v1
 				}
 				data, err := json.MarshalIndent(p, "", "  ")
 				if err != nil {
@@ -279,6 +308,7 @@ else the hub's default address.`,
 	cmd.Flags().StringVar(&expires, "expires", "90d", "lifetime: days (90d), a duration (720h), or never")
 	cmd.Flags().StringVar(&endpoint, "endpoint", defaultEndpoint, "the hub's Delta Sharing URL as recipients reach it")
 	cmd.Flags().StringVar(&out, "out", "", "write the profile to this file (mode 0600) instead of standard output")
+	cmd.Flags().BoolVar(&oauth, "oauth", false, "write a version 2 profile (OAuth client credentials): the client gets short-lived tokens from the hub's /oauth/token")
 	cmd.MarkFlagRequired("user")
 	return cmd
 }

@@ -80,12 +80,24 @@ const DefaultSchema = "resource_planning"
 // ErrDefaultShare: a company's default share cannot be deleted.
 var ErrDefaultShare = errors.New("a company's default share cannot be deleted; rename it instead")
 
-// ShareToken is a recipient's bearer token, as stored: never the secret, only its
-// hash.
+// Kinds of share token.
+const (
+	// TokenBearer is a bearer token presented on every Delta Sharing request.
+	TokenBearer = "token"
+	// TokenClient is an OAuth client credential (profile version 2): its id and
+	// secret are presented only to the token endpoint, which issues short-lived
+	// bearer tokens; it is not a bearer token itself.
+	TokenClient = "client"
+)
+
+// ShareToken is a recipient's bearer token (or OAuth client credential), as
+// stored: never the secret, only its hash.
 type ShareToken struct {
 	ID     string `json:"id"`
 	UserID string `json:"user_id"`
 	Name   string `json:"name,omitempty"`
+	// Kind is TokenBearer (the default when empty) or TokenClient.
+	Kind string `json:"kind,omitempty"`
 	// Hash is auth.Hash of the secret. It is never shown nor written to the
 	// change history.
 	Hash      []byte    `json:"-"`

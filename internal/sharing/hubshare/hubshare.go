@@ -69,7 +69,9 @@ func (h *Hub) Authenticate(ctx context.Context, bearer string) (sharing.Recipien
 		return sharing.Recipient{}, err
 	}
 	now := h.now()
-	if !auth.Verify(secret, tok.Hash) || !tok.Active(now) {
+	if tok.Kind == store.TokenClient || !auth.Verify(secret, tok.Hash) || !tok.Active(now) {
+		// An OAuth client credential is not a bearer token: it only buys tokens
+		// at the token endpoint.
 		return sharing.Recipient{}, sharing.ErrUnauthenticated
 	}
 	h.touch(ctx, tok.ID, now)

@@ -86,6 +86,10 @@ func newEnvWith(t testing.TB, blobs blob.Store) *env {
 	hub := New(st, blobs, signer)
 	server := sharing.New(sharing.Config{Prefix: "/delta-sharing", Auth: hub, Catalog: hub})
 	handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			hub.TokenHandler().ServeHTTP(w, r)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/delta-sharing/files/") {
 			signer.ServeHTTP(w, r)
 			return

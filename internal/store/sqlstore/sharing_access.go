@@ -15,11 +15,11 @@ import (
 
 // Recipients' tokens, what they may read, and the access log.
 
-const tokenCols = "id, user_id, name, hash, created_at, expires_at, revoked_at, last_used_at"
+const tokenCols = "id, user_id, name, kind, hash, created_at, expires_at, revoked_at, last_used_at"
 
 func scanToken(sc interface{ Scan(...any) error }) (store.ShareToken, error) {
 	var t store.ShareToken
-	err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, timeScanner{&t.CreatedAt}, timeScanner{&t.ExpiresAt},
+	err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Kind, &t.Hash, timeScanner{&t.CreatedAt}, timeScanner{&t.ExpiresAt},
 		timeScanner{&t.RevokedAt}, timeScanner{&t.LastUsedAt})
 	return t, err
 }
@@ -53,6 +53,12 @@ func (s *Store) CreateShareToken(ctx context.Context, t store.ShareToken, by sto
 	if len(t.Hash) == 0 {
 		errs.Add("hash", "is required")
 	}
+	if t.Kind == "" {
+		t.Kind = store.TokenBearer
+	}
+	if t.Kind != store.TokenBearer && t.Kind != store.TokenClient {
+		errs.Add("kind", "%q is not a token kind; use %s or %s", t.Kind, store.TokenBearer, store.TokenClient)
+	}
 	if n := utf8.RuneCountInString(t.Name); n > 200 {
 		errs.Add("name", "is too long (%d characters; at most 200)", n)
 	}
@@ -68,8 +74,8 @@ func (s *Store) CreateShareToken(ctx context.Context, t store.ShareToken, by sto
 	t.ExpiresAt = truncUTC(t.ExpiresAt)
 	t.RevokedAt, t.LastUsedAt = time.Time{}, time.Time{}
 	err = s.adminTx(ctx, by, func(q querier, record func(historyRow)) error {
-		b := s.d.build().sql("INSERT INTO share_tokens (id, user_id, name, hash, created_at, expires_at) VALUES (").
-			arg(t.ID).sql(", ").arg(t.UserID).sql(", ").arg(t.Name).sql(", ").arg(t.Hash).sql(", ").
+		b := s.d.build().sql("INSERT INTO share_tokens (id, user_id, name, kind, hash, created_at, expires_at) VALUES (").
+			arg(t.ID).sql(", ").arg(t.UserID).sql(", ").arg(t.Name).sql(", ").arg(t.Kind).sql(", ").arg(t.Hash).sql(", ").
 			arg(s.d.ts(t.CreatedAt)).sql(", ").arg(s.d.tsOrNull(t.ExpiresAt)).sql(")")
 		if _, err := q.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return fmt.Errorf("create share token %s: %w", t.ID, err)

@@ -37,6 +37,7 @@ CREATE TABLE share_tokens (
     id           TEXT PRIMARY KEY,
     user_id      UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name         TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL DEFAULT 'token' CHECK (kind IN ('token', 'client')),
     hash         BYTEA NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
     expires_at   TIMESTAMPTZ,

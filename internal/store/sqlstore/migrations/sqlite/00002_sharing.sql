@@ -37,6 +37,7 @@ CREATE TABLE share_tokens (
     id           TEXT PRIMARY KEY,
     user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name         TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL DEFAULT 'token' CHECK (kind IN ('token', 'client')),
     hash         BLOB NOT NULL,
     created_at   TEXT NOT NULL,
     expires_at   TEXT,
