@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,15 +32,12 @@ func newShareImportCmd(g *globals) *cobra.Command {
 		Use:   "import FILE.yaml",
 		Short: "Import shares and external tables from a Delta Sharing reference server's config file",
 		Long: `Import the shares, schemas and tables of a Delta Sharing reference server's config
-file (version 1) into a company. Shares that do not exist are created; a share that
-exists must belong to the company. Table locations may be s3://, s3a:// or s3n://
-URLs (all read as s3://), absolute folder paths or file:// URLs.
-
-The whole file is checked first and every problem is reported with its line; nothing
-is written while there is one. A table already in its share with the same location and
-history is left alone; one that differs is a problem unless --replace. The server
-settings (host, port, endpoint, authorization, ssl, ...) do not apply and are ignored:
-"trestle serve" has its own flags, and recipients get tokens from "trestle share token".`,
+file (version 1) into a company: missing shares are created, existing ones must belong
+to the company. Locations may be s3://, s3a:// or s3n:// URLs (read as s3://), absolute
+folder paths or file:// URLs. The whole file is checked first, every problem reported
+with its line, and nothing is written while there is one. A table already shared with
+the same location and history is left alone; one that differs needs --replace. Server
+settings (host, port, authorization, ssl, ...) do not apply and are ignored.`,
 		Example: `  trestle share import --company acme delta-sharing-server.yaml --dry-run
   trestle share import --company acme delta-sharing-server.yaml`,
 		Args: cobra.ExactArgs(1),
@@ -53,29 +51,29 @@ settings (host, port, endpoint, authorization, ssl, ...) do not apply and are ig
 			if err != nil {
 				return fmt.Errorf("%s: %w", file, err)
 			}
-			for _, n := range cfg.notes {
-				fmt.Fprintf(g.stderr, "note: %s: %s\n", file, n)
-			}
 			ctx := cmd.Context()
 			return g.withStore(ctx, func(st *sqlstore.Store) error {
 				c, err := st.Company(ctx, company)
 				if err != nil {
 					return err
 				}
+				for _, n := range cfg.notes {
+					fmt.Fprintf(g.stderr, "note: %s: %s\n", file, n)
+				}
 				steps, err := cfg.plan(ctx, st, c, replace)
 				if err != nil {
 					return err
 				}
 				if len(cfg.problems) > 0 {
-					slices.SortStableFunc(cfg.problems, func(a, b importProblem) int { return cmp.Compare(a.line, b.line) })
+					slices.SortStableFunc(cfg.problems, func(a, b importPos) int { return cmp.Compare(a.line, b.line) })
 					for _, p := range cfg.problems {
-						fmt.Fprintf(g.stderr, "%s:%d: %s\n", file, p.line, p.text)
+						fmt.Fprintf(g.stderr, "%s:%d: %s\n", file, p.line, p.path)
 					}
 					return fmt.Errorf("%s: %d problem(s); nothing was imported", file, len(cfg.problems))
 				}
 				for _, s := range steps {
-					if s.table != nil && s.verb != "unchanged" {
-						if w := localTableWarning(s.table.Location); w != "" {
+					if t := s.table; t != nil && s.verb != "unchanged" {
+						if w, _ := completeSharedTable(&store.SharedTable{Schema: t.Schema, Name: t.Name, Location: t.Location}); w != "" {
 							fmt.Fprintln(g.stderr, "warning: "+w)
 						}
 					}
@@ -100,12 +98,6 @@ settings (host, port, endpoint, authorization, ssl, ...) do not apply and are ig
 	cmd.Flags().BoolVar(&replace, "replace", false, "replace tables already shared with another location or history")
 	cmd.MarkFlagRequired("company")
 	return cmd
-}
-
-// importProblem is one thing wrong with the file, at a line of it.
-type importProblem struct {
-	line int
-	text string // "shares[0].name: ..."
 }
 
 // importPos is where a value is in the file: its YAML path and line.
@@ -133,11 +125,13 @@ type importTable struct {
 type importConfig struct {
 	shares   []importShare
 	notes    []string
-	problems []importProblem
+	problems []importPos // path is "shares[0].name: what is wrong"
+	// startVersion: a table has one, which Trestle ignores.
+	startVersion bool
 }
 
 func (c *importConfig) problem(at importPos, format string, args ...any) {
-	c.problems = append(c.problems, importProblem{at.line, at.path + ": " + fmt.Sprintf(format, args...)})
+	c.problems = append(c.problems, importPos{at.path + ": " + fmt.Sprintf(format, args...), at.line})
 }
 
 // parseImportFile reads a reference server config and checks all that needs no
@@ -175,6 +169,9 @@ func parseImportFile(data []byte) (*importConfig, error) {
 	if len(ignored) > 0 {
 		c.notes = append(c.notes, strings.Join(ignored, ", ")+" do not apply to Trestle and are ignored: "+
 			"trestle serve's flags set its address and TLS, and recipients' tokens come from 'trestle share token create'")
+	}
+	if c.startVersion {
+		c.notes = append(c.notes, "startVersion is ignored: a table with historyShared shares its whole history")
 	}
 	c.check()
 	return c, nil
@@ -230,18 +227,10 @@ func (c *importConfig) table(item *yaml.Node, at importPos) importTable {
 			}
 		case "id": // Trestle gives each shared table its own id
 		case "startVersion":
-			if v.Value != "0" {
-				c.note("startVersion is ignored: a table with historyShared shares its whole history")
-			}
+			c.startVersion = c.startVersion || v.Value != "0"
 		}
 	})
 	return t
-}
-
-func (c *importConfig) note(n string) {
-	if !slices.Contains(c.notes, n) {
-		c.notes = append(c.notes, n)
-	}
 }
 
 // check validates names and locations, and that no share or table is listed twice.
@@ -255,11 +244,7 @@ func (c *importConfig) check() {
 		for _, fe := range s.Validate() {
 			c.problem(sh.at, "%s", fe.Message)
 		}
-		if first, dup := sharesSeen[store.NameKey(sh.name)]; dup && sh.name != "" {
-			c.problem(sh.at, "share %q is listed twice (first at %s, line %d)", sh.name, first.path, first.line)
-		} else {
-			sharesSeen[store.NameKey(sh.name)] = sh.at
-		}
+		c.once(sharesSeen, sh.name, sh.at, "share "+sh.name)
 		tablesSeen := map[string]importPos{}
 		for j := range sh.tables {
 			t := &sh.tables[j]
@@ -278,13 +263,17 @@ func (c *importConfig) check() {
 					c.problem(t.at[fe.Field], "%s", fe.Message)
 				}
 			}
-			key := store.NameKey(t.t.Schema) + "." + store.NameKey(t.t.Name)
-			if first, dup := tablesSeen[key]; dup && t.t.Name != "" {
-				c.problem(t.at["name"], "table %s.%s is listed twice in share %s (first at %s, line %d)", t.t.Schema, t.t.Name, sh.name, first.path, first.line)
-			} else {
-				tablesSeen[key] = t.at["name"]
-			}
+			c.once(tablesSeen, t.t.Schema+"."+t.t.Name, t.at["name"], "table "+t.t.Schema+"."+t.t.Name+" of share "+sh.name)
 		}
+	}
+}
+
+// once reports name when seen holds it already (case-insensitively), else adds it.
+func (c *importConfig) once(seen map[string]importPos, name string, at importPos, what string) {
+	if first, dup := seen[store.NameKey(name)]; dup {
+		c.problem(at, "%s is listed twice (first at %s, line %d)", what, first.path, first.line)
+	} else if name != "" {
+		seen[store.NameKey(name)] = at
 	}
 }
 
@@ -340,6 +329,7 @@ func (c *importConfig) str(n *yaml.Node, at importPos) string {
 	return n.Value
 }
 
+// deref follows aliases (*name) to the node they name.
 func deref(n *yaml.Node) *yaml.Node {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
@@ -347,15 +337,12 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// kindName names a node in a problem: its text, or what it is.
 func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	default:
-		return fmt.Sprintf("%q", n.Value)
+	if n.Kind == yaml.ScalarNode {
+		return strconv.Quote(n.Value)
 	}
+	return map[yaml.Kind]string{yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list"}[n.Kind]
 }
 
 var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*):`)
@@ -372,11 +359,7 @@ func importLocation(loc string) (string, error) {
 	}
 	switch scheme := strings.ToLower(m[1]); scheme {
 	case "s3", "s3a", "s3n":
-		rest, ok := strings.CutPrefix(loc[len(m[0]):], "//")
-		if !ok {
-			return "", fmt.Errorf("%q is not an S3 URL; use %s://bucket/path", loc, scheme)
-		}
-		return "s3://" + rest, nil
+		return "s3://" + strings.TrimPrefix(loc[len(m[0]):], "//"), nil
 	case "file":
 		u, err := url.Parse(loc)
 		if err != nil || (u.Host != "" && u.Host != "localhost") || !path.IsAbs(u.Path) {
@@ -391,11 +374,10 @@ func importLocation(loc string) (string, error) {
 // importStep is one line of the plan: a share to create or keep, or a table to add,
 // keep or replace.
 type importStep struct {
-	verb    string // "create", "add", "replace" or "unchanged"
-	share   *store.Share
-	table   *store.SharedTable // nil for a share's step
-	old     store.SharedTable  // what replace replaces
-	shareOf string             // the table's share name
+	verb  string // "create", "add", "replace" or "unchanged"
+	share *store.Share
+	table *store.SharedTable // nil for a share's step
+	old   store.SharedTable  // what replace replaces
 }
 
 // plan checks the file against the database (who owns each share, what each table
@@ -413,11 +395,8 @@ func (c *importConfig) plan(ctx context.Context, st *sqlstore.Store, co planning
 		case err != nil:
 			return nil, err
 		case s.CompanyID != co.ID:
-			owner := s.CompanyID
-			if oc, err := st.Company(ctx, s.CompanyID); err == nil {
-				owner = oc.Slug
-			}
-			c.problem(sh.at, "share %s belongs to company %s, not %s; import it with --company %s or rename it", s.Name, owner, co.Slug, owner)
+			owner, _ := st.Company(ctx, s.CompanyID)
+			c.problem(sh.at, "share %s belongs to company %s, not %s; import it with --company %s or rename it", s.Name, owner.Slug, co.Slug, owner.Slug)
 			continue
 		default:
 			steps = append(steps, importStep{verb: "unchanged", share: &s})
@@ -434,7 +413,7 @@ func (c *importConfig) plan(ctx context.Context, st *sqlstore.Store, co planning
 			if s.Default && store.NameKey(t.Schema) == store.DefaultSchema {
 				c.problem(sh.tables[j].at["schema"], "%s holds the default share's published tables; use another schema", store.DefaultSchema)
 			}
-			step := importStep{verb: "add", share: &s, table: t, shareOf: s.Name}
+			step := importStep{verb: "add", share: &s, table: t}
 			if old, ok := existing[store.NameKey(t.Schema)+"."+store.NameKey(t.Name)]; ok {
 				step.old = old
 				switch {
@@ -475,11 +454,9 @@ func (s importStep) apply(ctx context.Context, st store.Sharing, file string) er
 
 // describe is the step's line of output, done or planned.
 func (s importStep) describe(company string, done bool) string {
-	verb := s.verb
-	if verb != "unchanged" && !done {
-		verb = "would " + verb
-	} else if verb != "unchanged" {
-		verb = map[string]string{"create": "created", "add": "added", "replace": "replaced"}[verb]
+	verb := map[string]string{"create": "created", "add": "added", "replace": "replaced", "unchanged": "unchanged"}[s.verb]
+	if !done && s.verb != "unchanged" {
+		verb = "would " + s.verb
 	}
 	if s.table == nil {
 		if s.verb == "create" {
@@ -487,7 +464,7 @@ func (s importStep) describe(company string, done bool) string {
 		}
 		return fmt.Sprintf("%s share %s", verb, s.share.Name)
 	}
-	line := fmt.Sprintf("%s %s.%s.%s", verb, s.shareOf, s.table.Schema, s.table.Name)
+	line := fmt.Sprintf("%s %s.%s.%s", verb, s.share.Name, s.table.Schema, s.table.Name)
 	if s.verb == "unchanged" {
 		return line
 	}
@@ -496,15 +473,4 @@ func (s importStep) describe(company string, done bool) string {
 		line += fmt.Sprintf("; was %s, history %s", describeSource(s.old), onOff(s.old.History))
 	}
 	return line + ")"
-}
-
-// localTableWarning says when a local folder holds no Delta table on this machine.
-func localTableWarning(loc string) string {
-	if strings.Contains(loc, "://") {
-		return ""
-	}
-	if fi, err := os.Stat(filepath.Join(loc, "_delta_log")); err != nil || !fi.IsDir() {
-		return loc + " has no _delta_log folder on this machine, so it is not a Delta table here; recipients get an error until it is one"
-	}
-	return ""
 }
