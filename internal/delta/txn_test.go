@@ -4,6 +4,13 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/trestle-dev/trestle/internal/delta/datafile"
+	"github.com/trestle-dev/trestle/internal/delta/schema"
 )
 
 // A write carrying a txn action records the application's progress with the
@@ -81,4 +88,63 @@ func storeKeys(tb testing.TB, tbl *Table) []string {
 		keys = append(keys, o.Key)
 	}
 	return keys
+}
+
+// TestOverwriteSchema: an overwrite may replace the schema (a new column);
+// the table keeps its id, the new version reads with the new schema, and the
+// old version still reads with the old one.
+func TestOverwriteSchema(t *testing.T) {
+	ctx := context.Background()
+	tbl := newRowTable(t, nil)
+	s := rowArrowSchema(t)
+	v1, err := tbl.Append(ctx, batchesOf(s, []row{{1, "a", 1}}, 10), WriteOptions{})
+	must(t, err)
+	before := mustSnapshot(t, tbl)
+	wider := rowSchema()
+	wider.Fields = append(wider.Fields, schema.StructField{Name: "note", Type: schema.String, Nullable: true})
+	ws, err := datafile.ArrowSchema(wider)
+	must(t, err)
+	batch := func(yield func(arrow.RecordBatch, error) bool) {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, ws)
+		defer b.Release()
+		b.Field(0).(*array.Int64Builder).Append(2)
+		b.Field(1).(*array.StringBuilder).Append("b")
+		b.Field(2).(*array.Int64Builder).Append(2)
+		b.Field(3).(*array.StringBuilder).Append("new column")
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		yield(rec, nil)
+	}
+	v2, err := tbl.OverwriteSchema(ctx, wider, batch, WriteOptions{})
+	must(t, err)
+	after := mustSnapshot(t, tbl)
+	got, err := after.Schema()
+	must(t, err)
+	if v2 != v1+1 || len(got.Fields) != 4 || after.Metadata.ID != before.Metadata.ID {
+		t.Fatalf("after OverwriteSchema: version %d, %d fields, id %s (was %s)", v2, len(got.Fields), after.Metadata.ID, before.Metadata.ID)
+	}
+	if n := countRows(t, tbl, after); n != 1 {
+		t.Fatalf("rows after = %d", n)
+	}
+	old, err := tbl.SnapshotAt(ctx, v1)
+	must(t, err)
+	if os, _ := old.Schema(); len(os.Fields) != 3 || countRows(t, tbl, old) != 1 {
+		t.Fatalf("version %d changed", v1)
+	}
+}
+
+func countRows(tb testing.TB, tbl *Table, snap *Snapshot) int64 {
+	var n int64
+	for rec, err := range tbl.Scan(context.Background(), snap) {
+		must(tb, err)
+		n += rec.NumRows()
+	}
+	return n
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -2,6 +2,7 @@ package delta
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/trestle-dev/trestle/internal/blob"
 	"github.com/trestle-dev/trestle/internal/delta/datafile"
+	"github.com/trestle-dev/trestle/internal/delta/schema"
 )
 
 // DefaultRowsPerFile is how many rows a data file written by Append, Overwrite
@@ -26,6 +28,8 @@ type WriteOptions struct {
 	RowsPerFile int64
 	// File tunes the Parquet writer of each data file.
 	File datafile.Options
+	// newSchema is set by OverwriteSchema.
+	newSchema *schema.StructType
 	// Txn, when set, is committed with the data as a txn action, making the
 	// write idempotent: an application records how far it got (Txn.Version, for
 	// example the last source sequence number the write contains) atomically with
@@ -216,6 +220,15 @@ func (t *Table) Overwrite(ctx context.Context, batches iter.Seq2[arrow.RecordBat
 	return t.write(ctx, batches, opts, true)
 }
 
+// OverwriteSchema is Overwrite that also replaces the table's schema with s
+// (overwriteSchema): the batches have s's Arrow schema, and the commit carries
+// a metaData action with s, keeping the table's id, partitioning (none) and
+// configuration.
+func (t *Table) OverwriteSchema(ctx context.Context, s *schema.StructType, batches iter.Seq2[arrow.RecordBatch, error], opts WriteOptions) (int64, error) {
+	opts.newSchema = s
+	return t.write(ctx, batches, opts, true)
+}
+
 func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, error], opts WriteOptions, overwrite bool) (int64, error) {
 	snap, as, err := t.writeSchema(ctx)
 	if err != nil {
@@ -223,6 +236,19 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 	}
 	if _, err := opts.txnActions(snap, 0, overwrite); err != nil {
 		return -1, err
+	}
+	var meta *Metadata
+	if opts.newSchema != nil {
+		m := snap.Metadata
+		b, err := json.Marshal(opts.newSchema)
+		if err != nil {
+			return -1, fmt.Errorf("delta: new schema: %w", err)
+		}
+		m.SchemaString = string(b)
+		if as, err = datafile.ArrowSchema(opts.newSchema); err != nil {
+			return -1, err
+		}
+		meta = &m
 	}
 	w := t.newRollingWriter(ctx, as, "", opts)
 	fail := func(err error) (int64, error) {
@@ -257,6 +283,9 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 			return nil, err
 		}
 		actions = append(actions, txn...)
+		if meta != nil {
+			actions = append(actions, Action{Metadata: meta})
+		}
 		if overwrite {
 			for _, a := range snap.Files() {
 				r := a.Remove(ts, true)

@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/trestle-dev/trestle/internal/blob"
 	"github.com/trestle-dev/trestle/internal/delta"
+	"github.com/trestle-dev/trestle/internal/delta/schema"
 	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/store"
 )
@@ -452,5 +454,33 @@ func TestTimeTravelEveryVersion(t *testing.T) {
 				t.Errorf("table %s at version %d: %s", s.name(), v, diffRows(got, rows))
 			}
 		}
+	}
+}
+
+// TestSchemaUpgrade: a table written by an older Trestle with another schema
+// (here: without the custom column) is rewritten with today's schema by the
+// next sync, keeping its history.
+func TestSchemaUpgrade(t *testing.T) {
+	ctx := context.Background()
+	st := backends[0].open(t)
+	company := loadDemo(t, st)
+	p := New(st, localBlobs(t), Options{})
+	_, err := p.Sync(ctx, company.ID)
+	must(t, err)
+	tbl := p.Open(company.ID, "people")
+	old := peopleTable.deltaSchema()
+	old.Fields = slices.DeleteFunc(slices.Clone(old.Fields), func(f schema.StructField) bool { return f.Name == "custom" })
+	empty := func(yield func(arrow.RecordBatch, error) bool) {}
+	v, err := tbl.OverwriteSchema(ctx, old, empty, delta.WriteOptions{})
+	must(t, err)
+
+	res, err := p.Sync(ctx, company.ID)
+	must(t, err)
+	if r, ok := res.Tables["people"]; !ok || r.Rows == 0 || r.Version != v+1 {
+		t.Fatalf("people after an old schema: %+v", res.Tables)
+	}
+	checkTablesMatch(t, st, p, company.ID)
+	if _, err := tbl.SnapshotAt(ctx, v); err != nil {
+		t.Fatalf("history lost: %v", err)
 	}
 }

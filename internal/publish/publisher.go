@@ -118,6 +118,7 @@ type tableState struct {
 	t        sharedTable
 	tbl      *delta.Table
 	exists   bool
+	stale    bool  // written with another schema: to be rebuilt
 	progress int64 // the last change-history seq the table includes
 }
 
@@ -131,10 +132,12 @@ func (p *Publisher) states(ctx context.Context, company planning.Company) ([]*ta
 		case err != nil:
 			return nil, fmt.Errorf("read table %s: %w", t.name(), err)
 		default:
-			if err := checkSchema(snap, t); err != nil {
-				return nil, err
-			}
 			s.exists = true
+			if err := checkSchema(snap, t); err != nil {
+				// Written by an older Trestle: rebuilt with today's schema.
+				s.stale = true
+				break
+			}
 			if txn, ok := snap.AppTransaction(AppID); ok {
 				s.progress = txn.Version
 			}
@@ -154,7 +157,7 @@ func checkSchema(snap *delta.Snapshot, t sharedTable) error {
 	a, _ := json.Marshal(have)
 	b, _ := json.Marshal(t.deltaSchema())
 	if !bytes.Equal(a, b) {
-		return fmt.Errorf("table %s was written with another schema than this version of Trestle writes; rebuild it (trestle publish --rebuild)", t.name())
+		return fmt.Errorf("table %s was written with another schema than this version of Trestle writes", t.name())
 	}
 	return nil
 }
@@ -174,7 +177,7 @@ func (p *Publisher) Sync(ctx context.Context, companyIDOrSlug string) (Result, e
 	var res Result
 	var missing []*tableState
 	for _, s := range states {
-		if !s.exists {
+		if !s.exists || s.stale {
 			missing = append(missing, s)
 		}
 	}
@@ -306,15 +309,14 @@ func (p *Publisher) rebuildTable(ctx context.Context, company planning.Company, 
 	}
 	m.Name = name
 	m.Description = fmt.Sprintf("%s of %s (%s), published by Trestle", name, company.Name, company.Slug)
+	newSchema := false
 	switch err := s.tbl.Create(ctx, m, delta.Protocol{}); {
 	case errors.Is(err, delta.ErrTableExists):
 		snap, err := s.tbl.Snapshot(ctx)
 		if err != nil {
 			return fmt.Errorf("table %s: %w", name, err)
 		}
-		if err := checkSchema(snap, s.t); err != nil {
-			return err
-		}
+		newSchema = checkSchema(snap, s.t) != nil
 	case err != nil:
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
@@ -332,7 +334,13 @@ func (p *Publisher) rebuildTable(ctx context.Context, company planning.Company, 
 	}
 	opts := p.opts.Write
 	opts.Txn = &delta.Txn{AppID: AppID, Version: seq}
-	v, err := s.tbl.Overwrite(ctx, counted, opts)
+	var v int64
+	if newSchema {
+		p.log.Info("shared table has another schema than this version of Trestle writes; rewriting it with the new one", "company", company.Slug, "table", name)
+		v, err = s.tbl.OverwriteSchema(ctx, s.t.deltaSchema(), counted, opts)
+	} else {
+		v, err = s.tbl.Overwrite(ctx, counted, opts)
+	}
 	switch {
 	case errors.Is(err, delta.ErrTxnApplied):
 		// The table already holds newer changes than this view; it is current.
@@ -340,7 +348,7 @@ func (p *Publisher) rebuildTable(ctx context.Context, company planning.Company, 
 	case err != nil:
 		return fmt.Errorf("rebuild table %s: %w", name, err)
 	}
-	s.exists, s.progress = true, seq
+	s.exists, s.stale, s.progress = true, false, seq
 	if res.Tables == nil {
 		res.Tables = map[string]TableResult{}
 	}
