@@ -204,7 +204,9 @@ func (s *Server) querySnapshot(q *request, t *Table, b queryBody, maxFiles int) 
 			end.nextPageToken = s.tokens.encode(queryToken{Table: t.key(), Version: snap.Version, Offset: to,
 				Params: b.paramsHash(format), Expires: now + pageTokenTTLMillis})
 		}
-		if (b.IncludeRefreshToken || b.RefreshToken != "") && to >= len(files) {
+		// The refresh token comes with the page that asked for it (the first;
+		// the refresh parameters are not allowed on later pages).
+		if b.IncludeRefreshToken || b.RefreshToken != "" {
 			end.refreshToken = s.tokens.encode(refreshToken{Table: t.key(), Version: snap.Version, Expires: now + refreshTokenTTLMillis})
 		}
 	}

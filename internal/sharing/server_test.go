@@ -297,6 +297,13 @@ func TestQueryPruningPagingAndRefresh(t *testing.T) {
 	if got := count(`{"refreshToken":"` + tok + `"}`); got != 2 {
 		t.Errorf("refresh gave %d files", got)
 	}
+	// Paged: the first page carries the refresh token.
+	r = f.do(t, "POST", q, alice, `{"includeRefreshToken":true,"maxFiles":1}`)
+	lines = r.lines(t)
+	end = decode[map[string]any](t, lines[len(lines)-1]["endStreamAction"])
+	if end["refreshToken"] == nil || end["nextPageToken"] == nil {
+		t.Errorf("first page of a paged query with includeRefreshToken: %v", end)
+	}
 	// endStreamAction on request by header.
 	r = f.do(t, "POST", q, alice, `{}`, "delta-sharing-capabilities", "includeendstreamaction=true")
 	if k := r.kinds(t); k[len(k)-1] != "endStreamAction" || !strings.Contains(r.header.Get("delta-sharing-capabilities"), "includeendstreamaction=true") {

@@ -1,0 +1,361 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/trestle-dev/trestle/internal/blob/local"
+	"github.com/trestle-dev/trestle/internal/delta"
+	"github.com/trestle-dev/trestle/internal/delta/datafile"
+	"github.com/trestle-dev/trestle/internal/delta/schema"
+	"github.com/trestle-dev/trestle/internal/sharing"
+	"github.com/trestle-dev/trestle/internal/sharing/fileurl"
+)
+
+// fixture is our real sharing server over real Delta tables in a local
+// folder, served over real HTTP with server-signed file URLs (the approach
+// of internal/sharing's own fixture).
+type fixture struct {
+	srv    *httptest.Server
+	tables map[string]*delta.Table
+	times  []time.Time // commit times of the people table, by version
+	tokens *tokenAuth
+	// urlSkew moves the clock of the file URL signer (and checker) forward:
+	// URLs handed out earlier expire.
+	urlSkew atomic.Int64
+}
+
+// endpoint is the profile endpoint of the fixture (with a trailing "/", which
+// profiles strip).
+func (f *fixture) endpoint() string { return f.srv.URL + "/delta-sharing/" }
+
+// tokenAuth is a map-based Authenticator that tests change as they go.
+type tokenAuth struct {
+	mu sync.Mutex
+	m  map[string]sharing.Recipient
+}
+
+func (a *tokenAuth) Authenticate(_ context.Context, tok string) (sharing.Recipient, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r, ok := a.m[tok]
+	if !ok {
+		return sharing.Recipient{}, sharing.ErrUnauthenticated
+	}
+	return r, nil
+}
+
+func (a *tokenAuth) set(tok string, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ok {
+		a.m[tok] = sharing.Recipient{UserID: "alice", TokenID: tok}
+	} else {
+		delete(a.m, tok)
+	}
+}
+
+const aliceToken = "alice-token"
+
+// testCatalog: alice sees shares acme (schemas rp: nohistory, people,
+// regions; and sales: people), acme2 and acme3.
+type testCatalog struct {
+	f      *fixture
+	signer sharing.URLSigner
+}
+
+func (c testCatalog) Shares(context.Context, sharing.Recipient) ([]sharing.Share, error) {
+	return []sharing.Share{{Name: "acme", ID: "11111111-1111-1111-1111-111111111111"}, {Name: "acme2"}, {Name: "acme3"}}, nil
+}
+
+func (c testCatalog) Tables(ctx context.Context, r sharing.Recipient, share string) (sharing.Share, []sharing.Table, error) {
+	shares, _ := c.Shares(ctx, r)
+	for _, sh := range shares {
+		if !strings.EqualFold(sh.Name, share) {
+			continue
+		}
+		t := func(schema, name, table string, history bool) sharing.Table {
+			return sharing.Table{Share: sh.Name, Schema: schema, Name: name, Delta: c.f.tables[table], History: history, Files: c.signer}
+		}
+		var out []sharing.Table
+		switch sh.Name {
+		case "acme":
+			out = []sharing.Table{t("rp", "nohistory", "nohistory", false), t("rp", "people", "people", true),
+				t("rp", "regions", "regions", true), t("sales", "people", "people", true)}
+		default:
+			out = []sharing.Table{t("other", "people", "people", true)}
+		}
+		return sh, out, nil
+	}
+	return sharing.Share{}, nil, sharing.ErrNotFound
+}
+
+type signerFunc func(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error)
+
+func (f signerFunc) SignURL(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error) {
+	return f(ctx, key, ttl)
+}
+
+func peopleSchema() *schema.StructType {
+	return &schema.StructType{Fields: []schema.StructField{
+		{Name: "id", Type: schema.Long},
+		{Name: "name", Type: schema.String, Nullable: true},
+	}}
+}
+
+type person struct {
+	id   int64
+	name string
+}
+
+func peopleBatch(tb testing.TB, rows ...person) func(yield func(arrow.RecordBatch, error) bool) {
+	as, err := datafile.ArrowSchema(peopleSchema())
+	must(tb, err)
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, as)
+		defer b.Release()
+		for _, r := range rows {
+			b.Field(0).(*array.Int64Builder).Append(r.id)
+			b.Field(1).(*array.StringBuilder).Append(r.name)
+		}
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		yield(rec, nil)
+	}
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// newFixture builds the tables:
+//   - people (CDF on): v0 create, v1 append 1..3, v2 merge (update 2, delete 3,
+//     insert 4), v3 append 5;
+//   - regions: partitioned by region, two files (KS with amounts 1-10, MO with
+//     100-200);
+//   - nohistory: one append, shared without history.
+func newFixture(t *testing.T) *fixture {
+	ctx := context.Background()
+	st, err := local.New(filepath.Join(t.TempDir(), "tables"))
+	must(t, err)
+	f := &fixture{tables: map[string]*delta.Table{}, tokens: &tokenAuth{m: map[string]sharing.Recipient{}}}
+	f.tokens.set(aliceToken, true)
+	var handler http.Handler
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(f.srv.Close)
+
+	people := delta.NewTable(st, "people")
+	m, err := delta.NewMetadata(peopleSchema(), nil, map[string]string{delta.ConfigEnableChangeDataFeed: "true"})
+	must(t, err)
+	must(t, people.Create(ctx, m, delta.Protocol{}))
+	step := func() { time.Sleep(15 * time.Millisecond) }
+	step()
+	_, err = people.Append(ctx, peopleBatch(t, person{1, "Ana"}, person{2, "Ben"}, person{3, "Cy"}), delta.WriteOptions{})
+	must(t, err)
+	step()
+	_, err = people.Merge(ctx, []string{"id"}, peopleBatch(t, person{2, "Benjamin"}, person{4, "Dee"}), [][]any{{int64(3)}}, delta.WriteOptions{})
+	must(t, err)
+	step()
+	_, err = people.Append(ctx, peopleBatch(t, person{5, "Eve"}), delta.WriteOptions{})
+	must(t, err)
+	for v := int64(0); v <= 3; v++ {
+		snap, err := people.SnapshotAt(ctx, v)
+		must(t, err)
+		f.times = append(f.times, snap.Timestamp)
+	}
+	f.tables["people"] = people
+
+	nohist := delta.NewTable(st, "nohistory")
+	must(t, nohist.Create(ctx, m, delta.Protocol{}))
+	_, err = nohist.Append(ctx, peopleBatch(t, person{1, "Ana"}), delta.WriteOptions{})
+	must(t, err)
+	f.tables["nohistory"] = nohist
+	f.tables["regions"] = regionsTable(t, st)
+
+	signer := fileurl.NewSigner(bytes.Repeat([]byte("k"), 32), f.srv.URL+"/delta-sharing/files")
+	signer.Clock = func() time.Time { return time.Now().Add(time.Duration(f.urlSkew.Load())) }
+	signer.Register("tables", st)
+	sign := signerFunc(func(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error) {
+		return signer.Sign("tables", key, ttl)
+	})
+	server := sharing.New(sharing.Config{Prefix: "/delta-sharing", Auth: f.tokens, Catalog: testCatalog{f: f, signer: sign}})
+	handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/delta-sharing/files/") {
+			signer.ServeHTTP(w, r)
+			return
+		}
+		server.ServeHTTP(w, r)
+	})
+	return f
+}
+
+func regionsTable(t *testing.T, st *local.Store) *delta.Table {
+	ctx := context.Background()
+	tbl := delta.NewTable(st, "regions")
+	full := &schema.StructType{Fields: []schema.StructField{
+		{Name: "id", Type: schema.Long},
+		{Name: "amount", Type: schema.Long, Nullable: true},
+		{Name: "region", Type: schema.String, Nullable: true},
+	}}
+	m, err := delta.NewMetadata(full, []string{"region"}, nil)
+	must(t, err)
+	must(t, tbl.Create(ctx, m, delta.Protocol{}))
+	as, err := datafile.ArrowSchema(&schema.StructType{Fields: full.Fields[:2]})
+	must(t, err)
+	var actions []delta.Action
+	for _, part := range []struct {
+		region   string
+		from, to int64
+	}{{"KS", 1, 10}, {"MO", 100, 200}} {
+		rel := "region=" + part.region + "/part-0.parquet"
+		w, err := datafile.NewWriter(ctx, st, path.Join("regions", rel), as, datafile.Options{})
+		must(t, err)
+		b := array.NewRecordBuilder(memory.DefaultAllocator, as)
+		for i := part.from; i <= part.to; i++ {
+			b.Field(0).(*array.Int64Builder).Append(i)
+			b.Field(1).(*array.Int64Builder).Append(i)
+		}
+		rec := b.NewRecordBatch()
+		must(t, w.Write(rec))
+		rec.Release()
+		b.Release()
+		info, err := w.Close()
+		must(t, err)
+		actions = append(actions, delta.Action{Add: &delta.Add{Path: delta.EncodePath(rel), PartitionValues: map[string]string{"region": part.region},
+			Size: info.Size, ModificationTime: time.Now().UnixMilli(), DataChange: true, Stats: info.Stats.JSON()}})
+	}
+	actions = append(actions, delta.Action{CommitInfo: &delta.CommitInfo{Operation: "WRITE"}})
+	_, err = tbl.Commit(ctx, 0, actions)
+	must(t, err)
+	return tbl
+}
+
+// writeProfile writes a profile file and returns its path.
+func writeProfile(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	must(tb, err)
+	p := filepath.Join(tb.TempDir(), "config.share")
+	must(tb, os.WriteFile(p, b, 0o600))
+	return p
+}
+
+// fastRetry keeps retry tests quick.
+var fastRetry = RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
+
+// newClient returns a client of alice against endpoint (the fixture's when "").
+func (f *fixture) newClient(tb testing.TB, endpoint string, opts Options) *Client {
+	tb.Helper()
+	if endpoint == "" {
+		endpoint = f.endpoint()
+	}
+	p, err := LoadProfile(writeProfile(tb, map[string]any{"shareCredentialsVersion": 1, "endpoint": endpoint, "bearerToken": aliceToken}))
+	must(tb, err)
+	if opts.Retry == (RetryPolicy{}) {
+		opts.Retry = fastRetry
+	}
+	c, err := New(p, opts)
+	must(tb, err)
+	return c
+}
+
+// proxy is an httptest server in front of the fixture; hook may answer a
+// request itself (returning true) before it is forwarded.
+type proxy struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	requests []string // method and path of every request received
+}
+
+func (f *fixture) proxy(t *testing.T, hook func(w http.ResponseWriter, r *http.Request, n int) bool) *proxy {
+	target, err := url.Parse(f.srv.URL)
+	must(t, err)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	p := &proxy{}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.requests = append(p.requests, r.Method+" "+r.URL.Path)
+		n := len(p.requests)
+		p.mu.Unlock()
+		if hook != nil && hook(w, r, n) {
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *proxy) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.requests)
+}
+
+func (p *proxy) endpoint() string { return p.srv.URL + "/delta-sharing" }
+
+// rowsOf downloads files with the client and returns their rows, sorted.
+func rowsOf(tb testing.TB, c *Client, files []File) []string {
+	tb.Helper()
+	var rows []string
+	for _, f := range files {
+		rc, err := c.Download(context.Background(), f)
+		must(tb, err)
+		rows = append(rows, parquetRows(tb, rc)...)
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+// parquetRows reads a Parquet file's rows as "a/b/c" strings.
+func parquetRows(tb testing.TB, rc io.ReadCloser) []string {
+	tb.Helper()
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	must(tb, err)
+	pf, err := file.NewParquetReader(bytes.NewReader(b))
+	must(tb, err)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1024}, memory.DefaultAllocator)
+	must(tb, err)
+	tbl, err := fr.ReadTable(context.Background())
+	must(tb, err)
+	defer tbl.Release()
+	var out []string
+	tr := array.NewTableReader(tbl, 1024)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.RecordBatch()
+		for i := range int(rec.NumRows()) {
+			var cells []string
+			for c := range int(rec.NumCols()) {
+				cells = append(cells, rec.Column(c).ValueStr(i))
+			}
+			out = append(out, strings.Join(cells, "/"))
+		}
+	}
+	return out
+}
