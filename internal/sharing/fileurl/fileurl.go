@@ -26,6 +26,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,7 +205,11 @@ func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Last-Modified", info.ModTime.UTC().Format(http.TimeFormat))
 		}
 		w.WriteHeader(http.StatusOK)
-		_ = copyAhead(w, content)
+		var src io.Reader = content
+		if f, ok := obj.(interface{ OSFile() *os.File }); ok {
+			src = f.OSFile() // plain sequential reads: the kernel's read-ahead follows them best
+		}
+		_ = copyAhead(w, src)
 		return
 	}
 	http.ServeContent(w, r, "", info.ModTime, content)
