@@ -1,0 +1,241 @@
+// Package config is the connector's config.yaml: which profile to read, which
+// tables, the destination and its settings, the sync mode and the schedule.
+// Secrets need not be written in the file: any string value may be ${VAR},
+// read from the environment when the file is loaded.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileName is the connector's configuration file name.
+const FileName = "config.yaml"
+
+// Config is config.yaml.
+type Config struct {
+	// Profile is the Delta Sharing profile file (config.share), relative to
+	// the config file's folder unless absolute.
+	Profile string `yaml:"profile"`
+	// Tables selects tables as share.schema.table; empty means every table
+	// the profile can read.
+	Tables []string `yaml:"tables,omitempty"`
+	// Mode is "incremental" (the default: the change data feed when the
+	// table has one, else full) or "full" (reload every run).
+	Mode string `yaml:"mode,omitempty"`
+	// Concurrency is how many tables sync at once (default 2).
+	Concurrency int `yaml:"concurrency,omitempty"`
+	// Destination is where tables land.
+	Destination Destination `yaml:"destination"`
+	// Schedule is when "trestle connector run" and the installed schedule sync.
+	Schedule Schedule `yaml:"schedule,omitempty"`
+
+	dir string
+}
+
+// Destination names a destination type and its settings.
+type Destination struct {
+	// Type is one of Types.
+	Type     string          `yaml:"type"`
+	Postgres *PostgresConfig `yaml:"postgres,omitempty"`
+	SQLite   *SQLiteConfig   `yaml:"sqlite,omitempty"`
+	Local    *LocalConfig    `yaml:"local,omitempty"`
+	S3       *S3Config       `yaml:"s3,omitempty"`
+}
+
+// Types lists the destination types this connector knows.
+var Types = []string{"postgres", "sqlite", "local", "s3"}
+
+// PostgresConfig is a PostgreSQL destination.
+type PostgresConfig struct {
+	DSN    string `yaml:"dsn"`
+	Schema string `yaml:"schema,omitempty"`
+}
+
+// SQLiteConfig is a SQLite database file.
+type SQLiteConfig struct {
+	Path string `yaml:"path"`
+}
+
+// LocalConfig is a folder of Parquet, CSV or Delta tables.
+type LocalConfig struct {
+	Path   string `yaml:"path"`
+	Format string `yaml:"format,omitempty"` // parquet (default), csv, delta
+}
+
+// S3Config is a bucket and prefix of Parquet objects or Delta tables.
+type S3Config struct {
+	Bucket   string `yaml:"bucket"`
+	Prefix   string `yaml:"prefix,omitempty"`
+	Region   string `yaml:"region,omitempty"`
+	Endpoint string `yaml:"endpoint,omitempty"`
+	Format   string `yaml:"format,omitempty"` // parquet (default), delta
+	// AccessKey and SecretKey, usually ${AWS_ACCESS_KEY_ID} and
+	// ${AWS_SECRET_ACCESS_KEY}; empty means the AWS default chain.
+	AccessKey string `yaml:"access_key,omitempty"`
+	SecretKey string `yaml:"secret_key,omitempty"`
+}
+
+// Schedule is a cron expression ("0 2 * * *": every day at 02:00).
+type Schedule struct {
+	Cron string `yaml:"cron,omitempty"`
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Load reads and checks a config file, expanding ${VAR} references.
+func Load(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read connector config: %w", err)
+	}
+	expanded, err := expandEnv(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	c.dir = filepath.Dir(path)
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// expandEnv replaces ${VAR} in the file's values (not its comments) with the
+// environment's values.
+func expandEnv(raw []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	var missing []string
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+			n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+				name := envRef.FindStringSubmatch(m)[1]
+				v, ok := os.LookupEnv(name)
+				if !ok {
+					missing = append(missing, name)
+				}
+				return v
+			})
+			n.Style = yaml.DoubleQuotedStyle
+			n.Tag = "!!str"
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("environment variable(s) %s are not set", strings.Join(missing, ", "))
+	}
+	if doc.Kind == 0 {
+		return raw, nil
+	}
+	return yaml.Marshal(&doc)
+}
+
+// ProfilePath is the profile file's path, resolved against the config's folder.
+func (c *Config) ProfilePath() string {
+	if filepath.IsAbs(c.Profile) || c.dir == "" {
+		return c.Profile
+	}
+	return filepath.Join(c.dir, c.Profile)
+}
+
+// Validate checks the settings and reports every problem.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Profile == "" {
+		add("profile: is required: the path of the config.share profile file")
+	}
+	for i, t := range c.Tables {
+		if parts := strings.Split(t, "."); len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			add("tables[%d]: %q is not share.schema.table", i, t)
+		}
+	}
+	switch c.Mode {
+	case "", "incremental", "full":
+	default:
+		add("mode: %q is not a sync mode; use incremental or full", c.Mode)
+	}
+	if c.Concurrency < 0 || c.Concurrency > 64 {
+		add("concurrency: %d is out of range 1..64", c.Concurrency)
+	}
+	d := c.Destination
+	switch d.Type {
+	case "postgres":
+		if d.Postgres == nil || d.Postgres.DSN == "" {
+			add("destination.postgres.dsn: is required (postgres://user:pass@host/db; ${VAR} reads it from the environment)")
+		}
+	case "sqlite":
+		if d.SQLite == nil || d.SQLite.Path == "" {
+			add("destination.sqlite.path: is required")
+		}
+	case "local":
+		if d.Local == nil || d.Local.Path == "" {
+			add("destination.local.path: is required")
+		} else if f := d.Local.Format; f != "" && f != "parquet" && f != "csv" && f != "delta" {
+			add("destination.local.format: %q is not parquet, csv or delta", f)
+		}
+	case "s3":
+		if d.S3 == nil || d.S3.Bucket == "" {
+			add("destination.s3.bucket: is required (the bucket name, without s3://)")
+		} else if f := d.S3.Format; f != "" && f != "parquet" && f != "delta" {
+			add("destination.s3.format: %q is not parquet or delta", f)
+		}
+	case "":
+		add("destination.type: is required: one of %s", strings.Join(Types, ", "))
+	default:
+		add("destination.type: %q is not one of %s", d.Type, strings.Join(Types, ", "))
+	}
+	if c.Schedule.Cron != "" && len(strings.Fields(c.Schedule.Cron)) != 5 {
+		add("schedule.cron: %q is not a five-field cron expression like \"0 2 * * *\"", c.Schedule.Cron)
+	}
+	return errors.Join(errs...)
+}
+
+// Save writes the config to path, readable by its owner only (0600), through
+// a temporary file renamed into place.
+func (c *Config) Save(path string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	b = append([]byte("# Trestle connector configuration (trestle connector setup writes it).\n# Any value may be ${VAR}: read from the environment when the connector runs.\n"), b...)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err == nil {
+		_, err = tmp.Write(b)
+		if err == nil {
+			err = tmp.Close()
+		}
+		if err == nil {
+			err = os.Rename(tmp.Name(), path)
+		}
+		return err
+	}
+	tmp.Close()
+	return err
+}
