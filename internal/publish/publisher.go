@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -16,6 +17,13 @@ import (
 	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/store"
 )
+
+// ConfigPrimaryKey is the table property that names a published table's
+// primary-key columns, comma-separated ("person_id,tag_code"), so that a
+// client applying the change data feed (Trestle's connector, or anyone's)
+// knows how to match rows. Delta has no primary keys; readers ignore unknown
+// properties.
+const ConfigPrimaryKey = "trestle.primaryKey"
 
 // AppID is the application id of the txn actions the publisher commits: their
 // version is the last change-history sequence number a table contains.
@@ -303,6 +311,7 @@ func (p *Publisher) rebuildTable(ctx context.Context, company planning.Company, 
 	name := s.t.name()
 	m, err := delta.NewMetadata(s.t.deltaSchema(), nil, map[string]string{
 		delta.ConfigEnableChangeDataFeed: "true",
+		ConfigPrimaryKey:                 strings.Join(s.t.keyColumns(), ","),
 	})
 	if err != nil {
 		return err

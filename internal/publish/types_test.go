@@ -99,6 +99,15 @@ func TestTypesMapFaithfully(t *testing.T) {
 	_, err := p.Sync(context.Background(), c.ID)
 	must(t, err)
 
+	for _, name := range []string{"people", "person_tags", "change_history"} {
+		snap, err := p.Open(c.ID, name).Snapshot(context.Background())
+		must(t, err)
+		want := map[string]string{"people": "id", "person_tags": "person_id,tag_code", "change_history": "seq"}[name]
+		if got := snap.Metadata.Configuration[ConfigPrimaryKey]; got != want {
+			t.Errorf("%s: %s = %q, want %q", name, ConfigPrimaryKey, got, want)
+		}
+	}
+
 	people := oneRow(t, p, c.ID, "people")
 	if got := colOf(t, people, "hired_date").(*array.Date32).Value(0).ToTime().Format(time.DateOnly); got != "2019-04-15" {
 		t.Errorf("hired_date = %s", got)
