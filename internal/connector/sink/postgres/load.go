@@ -1,0 +1,211 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/trestle-dev/trestle/internal/connector/sink"
+)
+
+// Temporary tables of an incremental load; they live in the session's own
+// schema and are dropped at the end of the transaction.
+const (
+	upsertTemp = "trestle_upsert"
+	deleteTemp = "trestle_delete"
+	ordColumn  = "__trestle_ord"
+)
+
+// load is one table's load, all in one transaction.
+type load struct {
+	sink    *Sink
+	t       sink.Table
+	full    bool
+	target  string
+	staging string // full loads: the table the rows go to
+	tx      pgx.Tx
+	done    bool
+
+	upsertReady, deleteReady bool
+}
+
+func (l *load) begin(ctx context.Context) error {
+	tx, err := l.sink.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres sink: %s: begin: %w", l.t.Name, err)
+	}
+	l.tx = tx
+	return nil
+}
+
+func (l *load) exec(ctx context.Context, stmts ...string) error {
+	for _, q := range stmts {
+		if _, err := l.tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("postgres sink: %s: %s: %w", l.t.Name, firstWords(q), err)
+		}
+	}
+	return nil
+}
+
+func firstWords(q string) string {
+	if len(q) > 60 {
+		return q[:60] + "..."
+	}
+	return q
+}
+
+// copyIn COPYs rec into table (already quoted).
+func (l *load) copyIn(ctx context.Context, table pgx.Identifier, rec arrow.RecordBatch) error {
+	src, err := newSource(rec)
+	if err != nil {
+		return fmt.Errorf("postgres sink: %s: %w", l.t.Name, err)
+	}
+	if _, err := l.tx.CopyFrom(ctx, table, src.columns, src); err != nil {
+		return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
+	}
+	return nil
+}
+
+// Write COPYs rec into the staging table (full) or upserts it (incremental).
+func (l *load) Write(ctx context.Context, rec arrow.RecordBatch) error {
+	if l.done {
+		return errors.New("postgres sink: Write after Commit or Abort")
+	}
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	if l.full {
+		return l.copyIn(ctx, pgx.Identifier{l.sink.schema, l.staging}, rec)
+	}
+	if len(l.t.Key) == 0 {
+		return l.copyIn(ctx, pgx.Identifier{l.sink.schema, l.target}, rec)
+	}
+	cols := make([]string, rec.NumCols())
+	for i := range cols {
+		cols[i] = rec.ColumnName(i)
+	}
+	for _, k := range l.t.Key {
+		if rec.Schema().FieldIndices(k) == nil {
+			return fmt.Errorf("postgres sink: %s: batch lacks key column %q", l.t.Name, k)
+		}
+	}
+	if !l.upsertReady {
+		defs, err := columnDefs(l.t.Schema)
+		if err != nil {
+			return err
+		}
+		defs = append(defs, pgx.Identifier{ordColumn}.Sanitize()+" bigint GENERATED ALWAYS AS IDENTITY")
+		if err := l.exec(ctx, "CREATE TEMP TABLE "+upsertTemp+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
+			return err
+		}
+		l.upsertReady = true
+	}
+	if err := l.copyIn(ctx, pgx.Identifier{upsertTemp}, rec); err != nil {
+		return err
+	}
+	keys := idents(l.t.Key)
+	isKey := make(map[string]bool, len(l.t.Key))
+	for _, k := range l.t.Key {
+		isKey[k] = true
+	}
+	var set []string
+	for _, c := range cols {
+		if !isKey[c] {
+			q := pgx.Identifier{c}.Sanitize()
+			set = append(set, q+" = EXCLUDED."+q)
+		}
+	}
+	action := "DO NOTHING"
+	if len(set) > 0 {
+		action = "DO UPDATE SET " + strings.Join(set, ", ")
+	}
+	list := idents(cols)
+	return l.exec(ctx,
+		"INSERT INTO "+l.sink.table(l.target)+" ("+list+") SELECT DISTINCT ON ("+keys+") "+list+
+			" FROM "+upsertTemp+" ORDER BY "+keys+", "+pgx.Identifier{ordColumn}.Sanitize()+" DESC"+
+			" ON CONFLICT ("+keys+") "+action,
+		"TRUNCATE "+upsertTemp)
+}
+
+// Delete removes the rows whose key is in keys.
+func (l *load) Delete(ctx context.Context, keys arrow.RecordBatch) error {
+	if l.done {
+		return errors.New("postgres sink: Delete after Commit or Abort")
+	}
+	if l.full {
+		return fmt.Errorf("postgres sink: %s: Delete in a full load", l.t.Name)
+	}
+	if len(l.t.Key) == 0 {
+		return fmt.Errorf("postgres sink: %s: Delete needs key columns", l.t.Name)
+	}
+	if keys.NumRows() == 0 {
+		return nil
+	}
+	var fields []arrow.Field
+	var conds []string
+	for _, k := range l.t.Key {
+		if keys.Schema().FieldIndices(k) == nil {
+			return fmt.Errorf("postgres sink: %s: delete batch lacks key column %q", l.t.Name, k)
+		}
+		fields = append(fields, l.t.Schema.Field(l.t.Schema.FieldIndices(k)[0]))
+		q := pgx.Identifier{k}.Sanitize()
+		conds = append(conds, "t."+q+" = d."+q)
+	}
+	if !l.deleteReady {
+		defs, err := columnDefs(arrow.NewSchema(fields, nil))
+		if err != nil {
+			return err
+		}
+		if err := l.exec(ctx, "CREATE TEMP TABLE "+deleteTemp+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
+			return err
+		}
+		l.deleteReady = true
+	}
+	if err := l.copyIn(ctx, pgx.Identifier{deleteTemp}, keys); err != nil {
+		return err
+	}
+	return l.exec(ctx,
+		"DELETE FROM "+l.sink.table(l.target)+" t USING "+deleteTemp+" d WHERE "+strings.Join(conds, " AND "),
+		"TRUNCATE "+deleteTemp)
+}
+
+// Commit swaps the staging table in (full) and commits the transaction.
+func (l *load) Commit(ctx context.Context) error {
+	if l.done {
+		return errors.New("postgres sink: Commit after Commit or Abort")
+	}
+	if l.full {
+		stmts := []string{
+			"DROP TABLE IF EXISTS " + l.sink.table(l.target),
+			"ALTER TABLE " + l.sink.table(l.staging) + " RENAME TO " + pgx.Identifier{l.target}.Sanitize(),
+		}
+		if len(l.t.Key) > 0 {
+			stmts = append(stmts, "ALTER TABLE "+l.sink.table(l.target)+" ADD CONSTRAINT "+
+				pgx.Identifier{l.target + "_pkey"}.Sanitize()+" PRIMARY KEY ("+idents(l.t.Key)+")")
+		}
+		if err := l.exec(ctx, stmts...); err != nil {
+			return err
+		}
+	}
+	if err := l.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres sink: %s: commit: %w", l.t.Name, err)
+	}
+	l.done = true
+	return nil
+}
+
+// Abort rolls the transaction back; after Commit it does nothing.
+func (l *load) Abort(ctx context.Context) error {
+	if l.done {
+		return nil
+	}
+	l.done = true
+	if err := l.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return fmt.Errorf("postgres sink: %s: rollback: %w", l.t.Name, err)
+	}
+	return nil
+}
