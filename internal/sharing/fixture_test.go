@@ -8,13 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -22,9 +19,8 @@ import (
 
 	"github.com/trestle-dev/trestle/internal/blob/local"
 	"github.com/trestle-dev/trestle/internal/delta"
-	"github.com/trestle-dev/trestle/internal/delta/datafile"
-	"github.com/trestle-dev/trestle/internal/delta/schema"
 	"github.com/trestle-dev/trestle/internal/sharing/fileurl"
+	"github.com/trestle-dev/trestle/internal/sharing/sharingtest"
 )
 
 // fixture is a sharing server over real Delta tables in a local folder,
@@ -93,44 +89,6 @@ func (f signerFunc) SignURL(ctx context.Context, key string, ttl time.Duration) 
 	return f(ctx, key, ttl)
 }
 
-func peopleSchema() *schema.StructType {
-	return &schema.StructType{Fields: []schema.StructField{
-		{Name: "id", Type: schema.Long},
-		{Name: "name", Type: schema.String, Nullable: true},
-	}}
-}
-
-func regionsSchema() *schema.StructType {
-	return &schema.StructType{Fields: []schema.StructField{
-		{Name: "id", Type: schema.Long},
-		{Name: "amount", Type: schema.Long, Nullable: true},
-		{Name: "region", Type: schema.String, Nullable: true},
-	}}
-}
-
-type person struct {
-	id   int64
-	name string
-}
-
-func peopleBatch(tb testing.TB, rows ...person) func(yield func(arrow.RecordBatch, error) bool) {
-	as, err := datafile.ArrowSchema(peopleSchema())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return func(yield func(arrow.RecordBatch, error) bool) {
-		b := array.NewRecordBuilder(memory.DefaultAllocator, as)
-		defer b.Release()
-		for _, r := range rows {
-			b.Field(0).(*array.Int64Builder).Append(r.id)
-			b.Field(1).(*array.StringBuilder).Append(r.name)
-		}
-		rec := b.NewRecordBatch()
-		defer rec.Release()
-		yield(rec, nil)
-	}
-}
-
 func must(tb testing.TB, err error) {
 	tb.Helper()
 	if err != nil {
@@ -138,49 +96,16 @@ func must(tb testing.TB, err error) {
 	}
 }
 
-// newFixture builds the tables:
-//   - people (CDF on): v0 create, v1 append 1..3, v2 merge (update 2, delete 3,
-//     insert 4), v3 append 5;
-//   - regions: partitioned by region, two files (KS with amounts 1-10, MO with
-//     100-200) committed by hand as another writer would;
-//   - nohistory: a copy of people's first version, shared without history.
+// newFixture serves the sharingtest tables (people with history and a change
+// feed, partitioned regions, nohistory) over real HTTP with server-signed file
+// URLs.
 func newFixture(t *testing.T) *fixture {
-	ctx := context.Background()
-	st, err := local.New(filepath.Join(t.TempDir(), "tables"))
-	must(t, err)
-	f := &fixture{store: st, tables: map[string]*delta.Table{}}
+	tables := sharingtest.Build(t)
+	st := tables.Store
+	f := &fixture{store: st, tables: tables.ByName, times: tables.PeopleTimes}
 	var handler http.Handler
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(f.srv.Close)
-
-	people := delta.NewTable(st, "people")
-	m, err := delta.NewMetadata(peopleSchema(), nil, map[string]string{delta.ConfigEnableChangeDataFeed: "true"})
-	must(t, err)
-	must(t, people.Create(ctx, m, delta.Protocol{}))
-	step := func() { time.Sleep(15 * time.Millisecond) }
-	step()
-	_, err = people.Append(ctx, peopleBatch(t, person{1, "Ana"}, person{2, "Ben"}, person{3, "Cy"}), delta.WriteOptions{})
-	must(t, err)
-	step()
-	_, err = people.Merge(ctx, []string{"id"}, peopleBatch(t, person{2, "Benjamin"}, person{4, "Dee"}), [][]any{{int64(3)}}, delta.WriteOptions{})
-	must(t, err)
-	step()
-	_, err = people.Append(ctx, peopleBatch(t, person{5, "Eve"}), delta.WriteOptions{})
-	must(t, err)
-	for v := int64(0); v <= 3; v++ {
-		snap, err := people.SnapshotAt(ctx, v)
-		must(t, err)
-		f.times = append(f.times, snap.Timestamp)
-	}
-	f.tables["people"] = people
-
-	nohist := delta.NewTable(st, "nohistory")
-	must(t, nohist.Create(ctx, m, delta.Protocol{}))
-	_, err = nohist.Append(ctx, peopleBatch(t, person{1, "Ana"}), delta.WriteOptions{})
-	must(t, err)
-	f.tables["nohistory"] = nohist
-
-	f.tables["regions"] = regionsTable(t, st)
 
 	signer := fileurl.NewSigner(bytes.Repeat([]byte("k"), 32), f.srv.URL+"/delta-sharing/files")
 	signer.Register("tables", st)
@@ -198,46 +123,6 @@ func newFixture(t *testing.T) *fixture {
 		server.ServeHTTP(w, r)
 	})
 	return f
-}
-
-// regionsTable writes a table partitioned by region the way another writer
-// would: data files without the partition column, adds with partition values.
-func regionsTable(t *testing.T, st *local.Store) *delta.Table {
-	ctx := context.Background()
-	tbl := delta.NewTable(st, "regions")
-	m, err := delta.NewMetadata(regionsSchema(), []string{"region"}, nil)
-	must(t, err)
-	must(t, tbl.Create(ctx, m, delta.Protocol{}))
-	dataSchema := &schema.StructType{Fields: regionsSchema().Fields[:2]}
-	as, err := datafile.ArrowSchema(dataSchema)
-	must(t, err)
-	var actions []delta.Action
-	for _, part := range []struct {
-		region string
-		from   int64
-		to     int64
-	}{{"KS", 1, 10}, {"MO", 100, 200}} {
-		rel := "region=" + part.region + "/part-0.parquet"
-		w, err := datafile.NewWriter(ctx, st, path.Join("regions", rel), as, datafile.Options{})
-		must(t, err)
-		b := array.NewRecordBuilder(memory.DefaultAllocator, as)
-		for i := part.from; i <= part.to; i++ {
-			b.Field(0).(*array.Int64Builder).Append(i)
-			b.Field(1).(*array.Int64Builder).Append(i)
-		}
-		rec := b.NewRecordBatch()
-		must(t, w.Write(rec))
-		rec.Release()
-		b.Release()
-		info, err := w.Close()
-		must(t, err)
-		actions = append(actions, delta.Action{Add: &delta.Add{Path: delta.EncodePath(rel), PartitionValues: map[string]string{"region": part.region},
-			Size: info.Size, ModificationTime: time.Now().UnixMilli(), DataChange: true, Stats: info.Stats.JSON()}})
-	}
-	actions = append(actions, delta.Action{CommitInfo: &delta.CommitInfo{Operation: "WRITE"}})
-	_, err = tbl.Commit(ctx, 0, actions)
-	must(t, err)
-	return tbl
 }
 
 // response is one answered request.
