@@ -103,7 +103,10 @@ func TestFilesArriveIncrementally(t *testing.T) {
 	}
 	growth := int64(peak) - int64(base)
 	t.Logf("answer %d bytes; heap grew by %d bytes while reading it", bodySize, growth)
-	if growth > int64(bodySize/8) {
+	// Buffering the answer would hold all of it; streaming holds a few lines
+	// and the decoder's buffers. The heap is the whole test binary's (the race
+	// detector and the HTTP server add their own), so the bound is loose.
+	if growth > int64(bodySize/3) {
 		t.Errorf("reading a %d-byte answer held %d more bytes of heap", bodySize, growth)
 	}
 }
