@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -155,11 +156,7 @@ func newShareDeleteCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return g.withStore(ctx, func(st *sqlstore.Store) error {
-				sh, err := st.ShareByName(ctx, share)
-				if err != nil {
-					return err
-				}
-				tables, err := st.SharedTables(ctx, sh.ID)
+				sh, tables, err := shareWithTables(ctx, st, share)
 				if err != nil {
 					return err
 				}
@@ -270,11 +267,7 @@ recipients read older versions and the change data feed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			return g.withStore(ctx, func(st *sqlstore.Store) error {
-				sh, err := st.ShareByName(ctx, share)
-				if err != nil {
-					return err
-				}
-				tables, err := st.SharedTables(ctx, sh.ID)
+				sh, tables, err := shareWithTables(ctx, st, share)
 				if err != nil {
 					return err
 				}
@@ -360,4 +353,14 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// shareWithTables finds a share by name and the tables it lists.
+func shareWithTables(ctx context.Context, st *sqlstore.Store, name string) (store.Share, []store.SharedTable, error) {
+	sh, err := st.ShareByName(ctx, name)
+	if err != nil {
+		return sh, nil, err
+	}
+	tables, err := st.SharedTables(ctx, sh.ID)
+	return sh, tables, err
 }

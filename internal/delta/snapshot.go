@@ -148,6 +148,15 @@ func (s *Snapshot) ArrowSchema() (*arrow.Schema, error) {
 // NumFiles returns the number of files in the table.
 func (s *Snapshot) NumFiles() int { return len(s.files) }
 
+// Size returns the total size in bytes of the table's files.
+func (s *Snapshot) Size() int64 {
+	var n int64
+	for _, a := range s.files {
+		n += a.Size
+	}
+	return n
+}
+
 // Files returns the table's files, sorted by path.
 func (s *Snapshot) Files() []Add {
 	keys := slices.Sorted(maps.Keys(s.files))

@@ -12,11 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
 	"github.com/trestle-dev/trestle/internal/blob/local"
 	"github.com/trestle-dev/trestle/internal/delta"
 	"github.com/trestle-dev/trestle/internal/sharing/fileurl"
@@ -194,27 +189,5 @@ func readParquetURL(tb testing.TB, url string) []string {
 	if resp.StatusCode != 200 {
 		tb.Fatalf("GET %s: %s", url, resp.Status)
 	}
-	b, err := io.ReadAll(resp.Body)
-	must(tb, err)
-	pf, err := file.NewParquetReader(bytes.NewReader(b))
-	must(tb, err)
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1024}, memory.DefaultAllocator)
-	must(tb, err)
-	tbl, err := fr.ReadTable(context.Background())
-	must(tb, err)
-	defer tbl.Release()
-	var out []string
-	tr := array.NewTableReader(tbl, 1024)
-	defer tr.Release()
-	for tr.Next() {
-		rec := tr.RecordBatch()
-		for i := range int(rec.NumRows()) {
-			var cells []string
-			for c := range int(rec.NumCols()) {
-				cells = append(cells, rec.Column(c).ValueStr(i))
-			}
-			out = append(out, strings.Join(cells, "/"))
-		}
-	}
-	return out
+	return sharingtest.ParquetRows(tb, resp.Body)
 }

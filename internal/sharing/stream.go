@@ -64,12 +64,8 @@ func (o *stream) protocolAndMetadata(snap *delta.Snapshot, version *int64) {
 	} else {
 		o.line(map[string]any{"protocol": map[string]any{"minReaderVersion": 1}})
 	}
-	var size int64
-	files := snap.Files()
-	for _, a := range files {
-		size += a.Size
-	}
-	o.metadata(snap.Metadata, version, &size, int64(len(files)))
+	size := snap.Size()
+	o.metadata(snap.Metadata, version, &size, int64(snap.NumFiles()))
 }
 
 // metadata writes a metaData line (historical metadata has no size).

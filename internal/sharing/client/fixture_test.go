@@ -18,11 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
 	"github.com/trestle-dev/trestle/internal/delta"
 	"github.com/trestle-dev/trestle/internal/sharing"
 	"github.com/trestle-dev/trestle/internal/sharing/fileurl"
@@ -229,27 +224,5 @@ func rowsOf(tb testing.TB, c *Client, files []File) []string {
 func parquetRows(tb testing.TB, rc io.ReadCloser) []string {
 	tb.Helper()
 	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	must(tb, err)
-	pf, err := file.NewParquetReader(bytes.NewReader(b))
-	must(tb, err)
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1024}, memory.DefaultAllocator)
-	must(tb, err)
-	tbl, err := fr.ReadTable(context.Background())
-	must(tb, err)
-	defer tbl.Release()
-	var out []string
-	tr := array.NewTableReader(tbl, 1024)
-	defer tr.Release()
-	for tr.Next() {
-		rec := tr.RecordBatch()
-		for i := range int(rec.NumRows()) {
-			var cells []string
-			for c := range int(rec.NumCols()) {
-				cells = append(cells, rec.Column(c).ValueStr(i))
-			}
-			out = append(out, strings.Join(cells, "/"))
-		}
-	}
-	return out
+	return sharingtest.ParquetRows(tb, rc)
 }
