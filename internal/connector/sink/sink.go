@@ -10,6 +10,8 @@ package sink
 
 import (
 	"context"
+	"errors"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -41,4 +43,37 @@ type Load interface {
 	Commit(ctx context.Context) error
 	// Abort discards the load; the table keeps its previous content. Safe after Commit (no-op).
 	Abort(ctx context.Context) error
+}
+
+// ErrNoIncremental is returned (wrapped) by BeginIncremental of destinations
+// that hold whole-table snapshots and cannot apply changes in place (Parquet or
+// CSV files); the sync engine then runs a full load and says why.
+var ErrNoIncremental = errors.New("this destination cannot apply changes in place; it reloads whole tables")
+
+// ErrCopyUnsupported is returned (wrapped) by FileCopier.CopyFile when the Load
+// cannot take that file as it is; the engine then sends the file's rows
+// through Write instead.
+var ErrCopyUnsupported = errors.New("this load cannot take the file as it is")
+
+// DataFile describes a shared Parquet data file handed to a FileCopier.
+type DataFile struct {
+	// Name is a name for the file, unique within the load, ending in ".parquet".
+	Name string
+	// Size is its length in bytes.
+	Size int64
+	// Rows is its row count (-1 when unknown).
+	Rows int64
+	// Stats is the file's Delta statistics as JSON ("" when unknown).
+	Stats string
+}
+
+// FileCopier is an optional ability of a full Load that stores Parquet files
+// (a folder of Parquet files, a Delta table): it takes a shared data file byte
+// for byte instead of its decoded rows, which is much faster. The engine
+// calls it only for plain Parquet files whose columns are exactly the load's
+// Table.Schema (no partition columns, no column mapping); r yields exactly
+// f.Size bytes. Calls may be made concurrently from several goroutines, but
+// never concurrently with Write, Commit or Abort.
+type FileCopier interface {
+	CopyFile(ctx context.Context, f DataFile, r io.Reader) error
 }
