@@ -32,6 +32,18 @@ type Config struct {
 	Mode string `yaml:"mode,omitempty"`
 	// Concurrency is how many tables sync at once (default 2).
 	Concurrency int `yaml:"concurrency,omitempty"`
+	// Downloads is how many data files of one table download at once
+	// (default 4).
+	Downloads int `yaml:"downloads,omitempty"`
+	// TableNames names destination tables: a template of {share}, {schema}
+	// and {table} (default "{share}__{table}"), lower-cased, with characters
+	// other than letters, digits and '_' replaced by '_'.
+	TableNames string `yaml:"table_names,omitempty"`
+	// Keys gives the primary-key columns of tables (share.schema.table ->
+	// columns) whose key the share does not declare; incremental syncs apply
+	// changes by key. Without a declared key, a column "id" is the key; a
+	// table with neither is reloaded in full.
+	Keys map[string][]string `yaml:"keys,omitempty"`
 	// Destination is where tables land.
 	Destination Destination `yaml:"destination"`
 	// Schedule is when "trestle connector run" and the installed schedule sync.
@@ -176,6 +188,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Concurrency < 0 || c.Concurrency > 64 {
 		add("concurrency: %d is out of range 1..64", c.Concurrency)
+	}
+	if c.Downloads < 0 || c.Downloads > 64 {
+		add("downloads: %d is out of range 1..64", c.Downloads)
+	}
+	if c.TableNames != "" && !strings.Contains(c.TableNames, "{table}") {
+		add("table_names: %q must contain {table}, or two tables would land in one", c.TableNames)
+	}
+	for t, cols := range c.Keys {
+		if parts := strings.Split(t, "."); len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			add("keys: %q is not share.schema.table", t)
+		}
+		if len(cols) == 0 {
+			add("keys.%s: list at least one column", t)
+		}
 	}
 	d := c.Destination
 	switch d.Type {

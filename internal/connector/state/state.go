@@ -39,6 +39,11 @@ type Table struct {
 	Deleted int64 `json:"deleted,omitempty"`
 	// SchemaHash identifies the schema loaded, to notice schema changes.
 	SchemaHash string `json:"schema_hash,omitempty"`
+	// Schema is the table's Delta schema (JSON) as loaded, to tell added
+	// columns from other changes.
+	Schema string `json:"schema,omitempty"`
+	// Key is the primary key changes were (or will be) applied by.
+	Key []string `json:"key,omitempty"`
 	// SyncedAt is when the destination committed.
 	SyncedAt time.Time `json:"synced_at"`
 	// Destination is the destination table's name.

@@ -22,6 +22,8 @@ type load struct {
 	into string // the table rows go to: staging (full) or the table itself
 	tx   *sql.Tx
 	done bool
+	// release lets the sink's next load begin.
+	release func()
 }
 
 func (l *load) exec(ctx context.Context, stmts ...string) error {
@@ -140,11 +142,20 @@ func (l *load) Commit(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := l.tx.Commit(); err != nil {
+	err := l.tx.Commit()
+	l.finish()
+	if err != nil {
 		return fmt.Errorf("sqlite sink: %s: commit: %w", l.t.Name, err)
 	}
-	l.done = true
 	return nil
+}
+
+// finish ends the load and lets the next one begin.
+func (l *load) finish() {
+	if !l.done {
+		l.done = true
+		l.release()
+	}
 }
 
 // Abort rolls the transaction back; after Commit it does nothing.
@@ -152,8 +163,9 @@ func (l *load) Abort(ctx context.Context) error {
 	if l.done {
 		return nil
 	}
-	l.done = true
-	if err := l.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+	err := l.tx.Rollback()
+	l.finish()
+	if err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return fmt.Errorf("sqlite sink: %s: rollback: %w", l.t.Name, err)
 	}
 	return nil

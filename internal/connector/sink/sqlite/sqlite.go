@@ -52,6 +52,10 @@ type Options struct {
 // Sink is a SQLite database file as a destination.
 type Sink struct {
 	db *sql.DB
+	// writer admits one load at a time: SQLite has one writer, and a load
+	// holds the write lock from Begin to Commit, longer than any busy
+	// timeout.
+	writer chan struct{}
 }
 
 var _ sink.Sink = (*Sink)(nil)
@@ -69,14 +73,14 @@ func New(ctx context.Context, o Options) (*Sink, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite sink: open %s: %w", o.Path, err)
 	}
-	return &Sink{db: db}, nil
+	return &Sink{db: db, writer: make(chan struct{}, 1)}, nil
 }
 
 // DSN returns the modernc.org/sqlite data source name the sink uses for a
 // database file: WAL journal and a busy timeout.
 func DSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 // Close closes the database.
@@ -132,11 +136,18 @@ func (s *Sink) begin(ctx context.Context, t sink.Table, full bool) (*load, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlite sink: %s: %w", t.Name, err)
 	}
+	select {
+	case s.writer <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	release := func() { <-s.writer }
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("sqlite sink: %s: begin: %w", t.Name, err)
 	}
-	return &load{t: t, full: full, defs: defs, tx: tx}, nil
+	return &load{t: t, full: full, defs: defs, tx: tx, release: release}, nil
 }
 
 func createTable(name string, defs, key []string) string {
