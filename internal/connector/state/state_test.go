@@ -3,6 +3,7 @@ package state
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, ok := g.Get("s.sc.t")
-	if !ok || got != want {
+	if !ok || !reflect.DeepEqual(got, want) {
 		t.Fatalf("reopened state = %+v, want %+v", got, want)
 	}
 	if tables := g.Tables(); len(tables) != 1 || tables[0] != "s.sc.t" {
