@@ -1,96 +1,162 @@
 package postgres
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"time"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/trestle-dev/trestle/internal/connector/sink"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// source streams a record batch to CopyFrom, converting each Arrow value to
-// the Go value pgx encodes for the column's type. Values reuses one slice:
-// CopyFrom encodes a row before asking for the next.
-type source struct {
-	columns []string
-	cols    []arrow.Array
-	enc     []func(i int) any
-	vals    []any
-	row, n  int
+// copyChunk is the size of the buffers rows are encoded into before they are
+// handed to the connection.
+const copyChunk = 1 << 20
+
+// copyStream is one COPY ... FROM STDIN (FORMAT binary) running on the
+// load's connection while batches are encoded: the caller encodes rows into
+// one buffer while the connection sends the previous one, and the server
+// parses rows as they arrive. Nothing else may use the connection until
+// close or abort.
+type copyStream struct {
+	ch   chan []byte   // encoded buffers, to the connection
+	free chan []byte   // sent buffers, to reuse
+	done chan struct{} // closed when the COPY ended
+	err  error         // the COPY's outcome, once done is closed
+	buf  []byte
 }
 
-func newSource(rec arrow.RecordBatch) (*source, error) {
-	s := &source{
-		columns: make([]string, rec.NumCols()),
-		cols:    rec.Columns(),
-		enc:     make([]func(int) any, rec.NumCols()),
-		vals:    make([]any, rec.NumCols()),
-		row:     -1,
-		n:       int(rec.NumRows()),
+// startCopy starts a COPY of columns into table on conn.
+func startCopy(ctx context.Context, conn *pgconn.PgConn, table pgx.Identifier, columns []string) *copyStream {
+	cs := &copyStream{ch: make(chan []byte, 1), free: make(chan []byte, 2), done: make(chan struct{})}
+	cs.buf = append(make([]byte, 0, copyChunk+copyChunk/4), copyHeader...)
+	r := &chanReader{ch: cs.ch, free: cs.free}
+	sql := "COPY " + table.Sanitize() + " (" + idents(columns) + ") FROM STDIN (FORMAT binary)"
+	go func() {
+		defer close(cs.done)
+		_, cs.err = conn.CopyFrom(ctx, r, sql)
+	}()
+	return cs
+}
+
+// write encodes rec's rows.
+func (cs *copyStream) write(rec arrow.RecordBatch) error {
+	enc, err := newRowEncoder(rec)
+	if err != nil {
+		return err
 	}
-	for c, col := range s.cols {
-		s.columns[c] = rec.ColumnName(c)
-		f, err := encoder(col)
-		if err != nil {
-			return nil, fmt.Errorf("column %q: %w", s.columns[c], err)
+	for i := range int(rec.NumRows()) {
+		cs.buf = enc.appendRow(cs.buf, i)
+		if len(cs.buf) >= copyChunk {
+			if err := cs.send(); err != nil {
+				return err
+			}
 		}
-		s.enc[c] = f
 	}
-	return s, nil
+	return nil
 }
 
-func (s *source) Next() bool { s.row++; return s.row < s.n }
+// send hands the buffer to the connection and takes a free one.
+func (cs *copyStream) send() error {
+	select {
+	case cs.ch <- cs.buf:
+	case <-cs.done:
+		return cs.ended()
+	}
+	select {
+	case b := <-cs.free:
+		cs.buf = b[:0]
+	default:
+		cs.buf = make([]byte, 0, copyChunk+copyChunk/4)
+	}
+	return nil
+}
 
-func (s *source) Values() ([]any, error) {
-	for c, col := range s.cols {
-		if col.IsNull(s.row) {
-			s.vals[c] = nil
-		} else {
-			s.vals[c] = s.enc[c](s.row)
+// ended is the COPY's error once it stopped before its end.
+func (cs *copyStream) ended() error {
+	if cs.err != nil {
+		return cs.err
+	}
+	return errors.New("COPY ended early")
+}
+
+// close sends the trailer and waits for the COPY's outcome.
+func (cs *copyStream) close() error {
+	cs.buf = append(cs.buf, copyTrailer...)
+	if err := cs.send(); err != nil {
+		return err
+	}
+	close(cs.ch)
+	<-cs.done
+	return cs.err
+}
+
+// abort stops the COPY (the server discards it) and waits for it to end.
+func (cs *copyStream) abort() {
+	select {
+	case <-cs.done:
+		return
+	default:
+	}
+	select {
+	case cs.ch <- nil: // a nil buffer makes the reader fail
+	case <-cs.done:
+	}
+	<-cs.done
+}
+
+// chanReader reads the buffers of a copyStream; a nil buffer is an error
+// (the load was aborted), a closed channel the end.
+type chanReader struct {
+	ch   chan []byte
+	free chan []byte
+	cur  []byte
+	full []byte
+}
+
+func (r *chanReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.full != nil {
+			select {
+			case r.free <- r.full:
+			default:
+			}
+			r.full = nil
 		}
+		b, ok := <-r.ch
+		if !ok {
+			return 0, io.EOF
+		}
+		if b == nil {
+			return 0, errors.New("load aborted")
+		}
+		r.cur, r.full = b, b
 	}
-	return s.vals, nil
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
 }
 
-func (s *source) Err() error { return nil }
-
-// encoder returns the function giving the pgx value of a non-null row of col.
-func encoder(col arrow.Array) (func(int) any, error) {
-	switch a := col.(type) {
-	case *array.Int64:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Int32:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Int16:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Int8:
-		return func(i int) any { return int16(a.Value(i)) }, nil
-	case *array.Float64:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Float32:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Boolean:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.String:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Binary:
-		return func(i int) any { return a.Value(i) }, nil
-	case *array.Date32:
-		return func(i int) any { return a.Value(i).ToTime() }, nil
-	case *array.Timestamp:
-		unit := a.DataType().(*arrow.TimestampType).Unit
-		// Both timestamptz and timestamp take the UTC wall clock.
-		return func(i int) any { return a.Value(i).ToTime(unit).In(time.UTC) }, nil
-	case *array.Decimal128:
-		scale := a.DataType().(*arrow.Decimal128Type).Scale
-		return func(i int) any {
-			return pgtype.Numeric{Int: a.Value(i).BigInt(), Exp: -scale, Valid: true}
-		}, nil
-	case *array.List, *array.Map, *array.Struct:
-		return func(i int) any { return sink.JSONValue(a, i) }, nil
+// copyOnce COPYs one batch into table (already created) on the load's
+// connection.
+func (l *load) copyOnce(ctx context.Context, table pgx.Identifier, rec arrow.RecordBatch) error {
+	cs := startCopy(ctx, l.tx.Conn().PgConn(), table, columnNames(rec.Schema()))
+	if err := cs.write(rec); err != nil {
+		cs.abort()
+		return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
 	}
-	return nil, fmt.Errorf("Arrow type %s is not supported", col.DataType())
+	if err := cs.close(); err != nil {
+		return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
+	}
+	return nil
+}
+
+func columnNames(s *arrow.Schema) []string {
+	out := make([]string, s.NumFields())
+	for i, f := range s.Fields() {
+		out[i] = f.Name
+	}
+	return out
 }

@@ -29,6 +29,7 @@ type load struct {
 	staging string // full loads: the table the rows go to
 	tx      pgx.Tx
 	done    bool
+	stream  *copyStream // full loads: the COPY into the staging table, from the first Write to Commit
 
 	upsertReady, deleteReady bool
 }
@@ -58,18 +59,6 @@ func firstWords(q string) string {
 	return q
 }
 
-// copyIn COPYs rec into table (already quoted).
-func (l *load) copyIn(ctx context.Context, table pgx.Identifier, rec arrow.RecordBatch) error {
-	src, err := newSource(rec)
-	if err != nil {
-		return fmt.Errorf("postgres sink: %s: %w", l.t.Name, err)
-	}
-	if _, err := l.tx.CopyFrom(ctx, table, src.columns, src); err != nil {
-		return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
-	}
-	return nil
-}
-
 // Write COPYs rec into the staging table (full) or upserts it (incremental).
 func (l *load) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	if l.done {
@@ -79,10 +68,16 @@ func (l *load) Write(ctx context.Context, rec arrow.RecordBatch) error {
 		return nil
 	}
 	if l.full {
-		return l.copyIn(ctx, pgx.Identifier{l.sink.schema, l.staging}, rec)
+		if l.stream == nil {
+			l.stream = startCopy(ctx, l.tx.Conn().PgConn(), pgx.Identifier{l.sink.schema, l.staging}, columnNames(rec.Schema()))
+		}
+		if err := l.stream.write(rec); err != nil {
+			return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
+		}
+		return nil
 	}
 	if len(l.t.Key) == 0 {
-		return l.copyIn(ctx, pgx.Identifier{l.sink.schema, l.target}, rec)
+		return l.copyOnce(ctx, pgx.Identifier{l.sink.schema, l.target}, rec)
 	}
 	cols := make([]string, rec.NumCols())
 	for i := range cols {
@@ -104,7 +99,7 @@ func (l *load) Write(ctx context.Context, rec arrow.RecordBatch) error {
 		}
 		l.upsertReady = true
 	}
-	if err := l.copyIn(ctx, pgx.Identifier{upsertTemp}, rec); err != nil {
+	if err := l.copyOnce(ctx, pgx.Identifier{upsertTemp}, rec); err != nil {
 		return err
 	}
 	keys := idents(l.t.Key)
@@ -165,7 +160,7 @@ func (l *load) Delete(ctx context.Context, keys arrow.RecordBatch) error {
 		}
 		l.deleteReady = true
 	}
-	if err := l.copyIn(ctx, pgx.Identifier{deleteTemp}, keys); err != nil {
+	if err := l.copyOnce(ctx, pgx.Identifier{deleteTemp}, keys); err != nil {
 		return err
 	}
 	return l.exec(ctx,
@@ -177,6 +172,13 @@ func (l *load) Delete(ctx context.Context, keys arrow.RecordBatch) error {
 func (l *load) Commit(ctx context.Context) error {
 	if l.done {
 		return errors.New("postgres sink: Commit after Commit or Abort")
+	}
+	if l.stream != nil {
+		err := l.stream.close()
+		l.stream = nil
+		if err != nil {
+			return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
+		}
 	}
 	if l.full {
 		stmts := []string{
@@ -204,6 +206,10 @@ func (l *load) Abort(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
+	if l.stream != nil {
+		l.stream.abort()
+		l.stream = nil
+	}
 	if err := l.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return fmt.Errorf("postgres sink: %s: rollback: %w", l.t.Name, err)
 	}

@@ -1,5 +1,8 @@
 // Package postgres is the PostgreSQL destination of the connector: a
-// [sink.Sink] that loads Arrow batches with binary COPY (pgx v5).
+// [sink.Sink] that loads Arrow batches with binary COPY (pgx v5). Arrow
+// columns are encoded straight into the binary COPY format (binary.go), and a
+// full load streams every batch through one COPY, so the server parses rows
+// while the next batch is read.
 //
 // A full load runs in one transaction: it creates the staging table
 // <name>__staging, COPYs every batch into it, and on Commit drops the old table,
