@@ -3,9 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -88,4 +90,58 @@ func (b *progressBars) wait() {
 	}
 	b.mu.Unlock()
 	b.p.Wait()
+}
+
+// progressLines logs a line per table every interval while it loads, for
+// logs that are not a terminal (cron, containers).
+type progressLines struct {
+	log      *slog.Logger
+	interval time.Duration
+	mu       sync.Mutex
+	tables   map[string]*lineState
+}
+
+type lineState struct {
+	bytes, total, rows int64
+	last               time.Time
+}
+
+func newProgressLines(log *slog.Logger, interval time.Duration) *progressLines {
+	return &progressLines{log: log, interval: interval, tables: map[string]*lineState{}}
+}
+
+// TableStarted remembers the table's size.
+func (p *progressLines) TableStarted(table string, _ connector.Plan, _ int, bytes int64) {
+	p.mu.Lock()
+	p.tables[table] = &lineState{total: bytes, last: time.Now()}
+	p.mu.Unlock()
+}
+
+// Progress logs the table's progress at most once per interval.
+func (p *progressLines) Progress(table string, bytes, rows int64) {
+	p.mu.Lock()
+	st := p.tables[table]
+	if st == nil {
+		p.mu.Unlock()
+		return
+	}
+	st.bytes += bytes
+	st.rows += rows
+	now := time.Now()
+	due := now.Sub(st.last) >= p.interval
+	if due {
+		st.last = now
+	}
+	b, total, r := st.bytes, st.total, st.rows
+	p.mu.Unlock()
+	if due {
+		p.log.Info("loading", "table", table, "downloaded", fmt.Sprintf("%.1f of %.1f MiB", float64(b)/(1<<20), float64(total)/(1<<20)), "rows", r)
+	}
+}
+
+// TableDone forgets the table.
+func (p *progressLines) TableDone(r connector.TableResult) {
+	p.mu.Lock()
+	delete(p.tables, r.Table)
+	p.mu.Unlock()
 }

@@ -153,6 +153,8 @@ func syncOnce(ctx context.Context, g *globals, o *connectorOpts, cfg *config.Con
 	if interactive {
 		bars = newProgressBars(g.stderr)
 		opts.Observer = bars
+	} else {
+		opts.Observer = newProgressLines(log, 15*time.Second)
 	}
 	report, err := connector.Sync(ctx, opts)
 	if bars != nil {

@@ -41,9 +41,13 @@ func syncTable(ctx context.Context, o Options, t client.Table) (res TableResult)
 	res.Destination = destName(o.Config.TableNames, t.Share, t.Schema, t.Name)
 	defer func() {
 		res.Duration = time.Since(ts.start)
-		if res.Err != nil {
+		switch {
+		case res.Err != nil:
 			res.Err = fmt.Errorf("%s: %w", ts.name, res.Err)
 			ts.log.Error("table failed", "err", res.Err, "after", res.Duration.Round(time.Millisecond))
+		case res.Plan.Mode != ModeSkip:
+			ts.log.Info("table synced", "mode", res.Plan.Mode, "version", res.Version, "rows", res.Rows, "deleted", res.Deleted,
+				"files", res.Files, "copied", res.Copied, "bytes", res.Bytes, "took", res.Duration.Round(time.Millisecond))
 		}
 		if o.Observer != nil {
 			o.Observer.TableDone(res)
