@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -17,9 +19,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	sqlitesink "github.com/trestle-dev/trestle/internal/connector/sink/sqlite"
 	"github.com/trestle-dev/trestle/internal/delta"
+	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/sharing/sharingtest"
 	"github.com/trestle-dev/trestle/internal/sharing/testserver"
+	"github.com/trestle-dev/trestle/internal/store"
+	"github.com/trestle-dev/trestle/internal/store/sqlstore"
 	"github.com/trestle-dev/trestle/internal/testenv"
 )
 
@@ -133,5 +139,108 @@ func TestConnectorSurvivesKill(t *testing.T) {
 	}
 	if got, want := people(), []string{"1 Ana", "2 Bo", "4 Dee", "9 Ivy"}; !slices.Equal(got, want) {
 		t.Fatalf("after the next run: %q, want %q", got, want)
+	}
+}
+
+// The connector against the real hub: `trestle serve --demo`, the profile its
+// printed command writes, every published table synced into SQLite; then a
+// change in the hub arrives with an incremental sync.
+func TestConnectorFromDemoHub(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, "--demo", "--data-dir", dir)
+	s.waitReady(t, 30*time.Second)
+	var line string
+	for _, l := range strings.Split(s.stdout.String(), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "trestle share profile") {
+			line = l
+		}
+	}
+	bin, _ := buildBinary()
+	work := t.TempDir()
+	cmd := exec.Command(bin, strings.Fields(strings.ReplaceAll(strings.TrimPrefix(line, "trestle "), "'", ""))...)
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", line, err, out)
+	}
+	cfg := filepath.Join(work, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("profile: config.share\ndestination:\n  type: sqlite\n  sqlite:\n    path: dest.db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dest, err := sql.Open("sqlite", sqlitesink.DSN(filepath.Join(work, "dest.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dest.Close()
+	hub, err := sqlstore.Open(context.Background(), "sqlite://"+filepath.Join(dir, "trestle.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Close()
+	ctx := context.Background()
+	company, err := hub.Company(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var active int
+	if err := hub.View(ctx, company.ID, func(tx store.Tx) error {
+		var err error
+		active, err = tx.People().Count(ctx, store.Query{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The tables are published a moment after start: sync until people arrive.
+	deadline := time.Now().Add(60 * time.Second)
+	var people int
+	var out []byte
+	for people != active {
+		out, err = exec.Command(bin, "connector", "sync", "--config", cfg).CombinedOutput()
+		if err == nil {
+			_ = dest.QueryRow("SELECT count(*) FROM demo__people").Scan(&people)
+		}
+		if people != active && time.Now().After(deadline) {
+			t.Fatalf("demo__people holds %d rows, the hub %d people (%v)\n%s", people, active, err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, table := range []string{"demo__groups", "demo__job_titles", "demo__tags", "demo__projects", "demo__assignments", "demo__person_tags"} {
+		var n int
+		if err := dest.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil || n == 0 {
+			t.Errorf("%s: %d rows (%v)\n%s", table, n, err, out)
+		}
+	}
+
+	// Rename a person in the hub; the publisher makes a commit; the next sync
+	// applies it incrementally.
+	var id string
+	if err := hub.Update(ctx, company.ID, store.Actor{Source: planning.SourceConsole, Actor: "test"}, func(tx store.Tx) error {
+		for p, err := range tx.People().List(ctx, store.Query{Limit: 1}) {
+			if err != nil {
+				return err
+			}
+			p.FirstName, id = "Renamed", p.ID
+			_, err = tx.People().Update(ctx, p)
+			return err
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		out, err = exec.Command(bin, "connector", "sync", "--config", cfg).CombinedOutput()
+		var name string
+		_ = dest.QueryRow("SELECT first_name FROM demo__people WHERE id = ?", id).Scan(&name)
+		if err == nil && name == "Renamed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the rename never arrived (%v)\n%s", err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if !strings.Contains(string(out), "demo.resource_planning.people") || !regexp.MustCompile(`demo\.resource_planning\.people\s+demo__people\s+incremental`).Match(out) {
+		t.Errorf("the rename was not applied incrementally:\n%s", out)
 	}
 }
