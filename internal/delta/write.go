@@ -9,7 +9,6 @@ import (
 	"path"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/trestle-dev/trestle/internal/blob"
 	"github.com/trestle-dev/trestle/internal/delta/datafile"
@@ -38,6 +37,12 @@ type WriteOptions struct {
 	// wrapping ErrTxnApplied (an Overwrite may repeat the same version). Read the progress back with
 	// Snapshot.AppTransaction.
 	Txn *Txn
+	// AddFiles, when set, is called by Append, Overwrite and OverwriteSchema
+	// once the batches are written, just before committing, and returns data
+	// files the caller stored under the table root itself (see AddedFile);
+	// the commit adds them with the files written. They are the caller's: a
+	// failed write does not delete them. Merge ignores AddFiles.
+	AddFiles func() ([]AddedFile, error)
 }
 
 // txnActions checks opts.Txn against the snapshot about to be committed on and
@@ -270,6 +275,10 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 	if err != nil {
 		return fail(err)
 	}
+	added, err := opts.addedFiles()
+	if err != nil {
+		return fail(err)
+	}
 	mode := "Append"
 	if overwrite {
 		mode = "Overwrite"
@@ -293,6 +302,9 @@ func (t *Table) write(ctx context.Context, batches iter.Seq2[arrow.RecordBatch, 
 			}
 		}
 		for _, f := range files {
+			actions = append(actions, f.add(ts))
+		}
+		for _, f := range added {
 			actions = append(actions, f.add(ts))
 		}
 		return actions, nil
@@ -345,11 +357,11 @@ func (t *Table) readFile(ctx context.Context, actionPath string, s *arrow.Schema
 			yield(nil, err)
 			return false
 		}
-		if rec.NumCols() != int64(s.NumFields()) {
-			yield(nil, fmt.Errorf("delta: file %s has %d columns, want %d", key, rec.NumCols(), s.NumFields()))
+		out, err := conformFile(key, rec, s)
+		if err != nil {
+			yield(nil, err)
 			return false
 		}
-		out := array.NewRecordBatch(s, rec.Columns(), rec.NumRows())
 		ok := yield(out, nil)
 		out.Release()
 		if !ok {

@@ -42,7 +42,10 @@ type Store struct {
 	root *os.Root
 }
 
-var _ blob.Store = (*Store)(nil)
+var (
+	_ blob.Store   = (*Store)(nil)
+	_ blob.Renamer = (*Store)(nil)
+)
 
 // New returns a Store on dir, creating the folder if it does not exist.
 func New(dir string) (*Store, error) {
@@ -359,4 +362,61 @@ func (s *Store) readDir(dir string) ([]fs.DirEntry, error) {
 	}
 	defer f.Close()
 	return f.ReadDir(-1)
+}
+
+// Rename moves the object or folder at from to to, with one rename(2): the
+// folders to needs are created first, and the folders from leaves empty are
+// removed after, as Delete does. It fails with an error wrapping
+// blob.ErrNotExist when nothing is at from and blob.ErrExist when something is
+// at to.
+func (s *Store) Rename(ctx context.Context, from, to string) error {
+	if err := checkKey(from); err != nil {
+		return err
+	}
+	if err := checkKey(to); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fail := func(err error) error { return fmt.Errorf("blob/local: rename %q to %q: %w", from, to, err) }
+	if to == from || strings.HasPrefix(to, from+"/") {
+		return fail(errors.New("cannot move a key onto itself or into its own folder"))
+	}
+	if _, err := s.root.Lstat(from); err != nil {
+		if notExist(err) {
+			return fail(blob.ErrNotExist)
+		}
+		return fail(err)
+	}
+	// A concurrent Delete may remove the (empty) folder between MkdirAll and
+	// Rename; try again a few times, as writeTemp does.
+	for attempt := 0; ; attempt++ {
+		if _, err := s.root.Lstat(to); err == nil {
+			return fail(blob.ErrExist)
+		} else if !notExist(err) {
+			return fail(err)
+		}
+		if dir := path.Dir(to); dir != "." {
+			if err := s.root.MkdirAll(dir, 0o755); err != nil {
+				return fail(fmt.Errorf("create folder %q: %w", dir, err))
+			}
+		}
+		err := s.root.Rename(from, to)
+		if err == nil {
+			break
+		}
+		if !notExist(err) || attempt == 5 {
+			return fail(err)
+		}
+		if _, serr := s.root.Lstat(from); notExist(serr) {
+			return fail(blob.ErrNotExist) // moved or deleted meanwhile
+		}
+	}
+	for dir := path.Dir(from); dir != "."; dir = path.Dir(dir) {
+		if s.root.Remove(dir) != nil {
+			break
+		}
+	}
+	return nil
 }

@@ -16,6 +16,11 @@
 // for, and every read is conditional on the ETag seen at Open, so an object
 // replaced while open gives an error rather than a mix of two versions.
 //
+// The store is a blob.Copier: Copy is one CopyObject, done by the server
+// without the bytes passing through the client, and like a PUT it makes the
+// copy visible all at once. One CopyObject copies at most 5 GiB (S3's limit);
+// larger objects cannot be copied this way.
+//
 // Bodies that are not io.ReadSeeker are spooled (in memory up to 8 MiB, then in a
 // temporary file) so the request can be signed and retried; one object is at most
 // 5 GiB, S3's limit for a single PUT.
@@ -75,7 +80,10 @@ type Store struct {
 	prefix string // "" or ends in "/"
 }
 
-var _ blob.Store = (*Store)(nil)
+var (
+	_ blob.Store  = (*Store)(nil)
+	_ blob.Copier = (*Store)(nil)
+)
 
 // New returns a Store for opts. It does not contact the server.
 func New(ctx context.Context, opts Options) (*Store, error) {
@@ -407,4 +415,44 @@ func (s *Store) List(ctx context.Context, prefix, startAfter string) iter.Seq2[b
 			}
 		}
 	}
+}
+
+// Copy copies the object at from to to with one CopyObject, replacing any
+// object at to. The server copies the bytes; they never reach the client.
+func (s *Store) Copy(ctx context.Context, from, to string) error {
+	if err := blob.CheckKey(from); err != nil {
+		return err
+	}
+	if err := blob.CheckKey(to); err != nil {
+		return err
+	}
+	src := copySource(s.bucket, s.path(from))
+	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket:     &s.bucket,
+		Key:        aws.String(s.path(to)),
+		CopySource: aws.String(src),
+	})
+	if err != nil {
+		return s.mapErr(fmt.Sprintf("copy to %q from", to), from, err)
+	}
+	return nil
+}
+
+// copySource is the CopySource of an object: "bucket/key" with every byte but
+// unreserved characters and "/" percent-encoded, as S3 asks.
+func copySource(bucket, key string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for _, c := range []byte(bucket + "/" + key) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }

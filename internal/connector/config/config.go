@@ -19,6 +19,11 @@ import (
 // FileName is the connector's configuration file name.
 const FileName = "config.yaml"
 
+// EnvFileName is the optional file beside config.yaml that gives ${VAR}
+// values (KEY=VALUE lines) to runs that do not inherit a shell's
+// environment: cron, Task Scheduler, services. The environment wins over it.
+const EnvFileName = "connector.env"
+
 // Config is config.yaml.
 type Config struct {
 	// Profile is the Delta Sharing profile file (config.share), relative to
@@ -108,7 +113,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read connector config: %w", err)
 	}
-	expanded, err := expandEnv(raw)
+	extra, err := readEnvFile(filepath.Join(filepath.Dir(path), EnvFileName))
+	if err != nil {
+		return nil, err
+	}
+	expanded, err := expandEnv(raw, extra)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -127,7 +136,7 @@ func Load(path string) (*Config, error) {
 
 // expandEnv replaces ${VAR} in the file's values (not its comments) with the
 // environment's values.
-func expandEnv(raw []byte) ([]byte, error) {
+func expandEnv(raw []byte, extra map[string]string) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, err
@@ -139,6 +148,9 @@ func expandEnv(raw []byte) ([]byte, error) {
 			n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
 				name := envRef.FindStringSubmatch(m)[1]
 				v, ok := os.LookupEnv(name)
+				if !ok {
+					v, ok = extra[name]
+				}
 				if !ok {
 					missing = append(missing, name)
 				}
@@ -153,7 +165,7 @@ func expandEnv(raw []byte) ([]byte, error) {
 	}
 	walk(&doc)
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("environment variable(s) %s are not set", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("environment variable(s) %s are not set (set them, or write NAME=value lines in %s beside the config)", strings.Join(missing, ", "), EnvFileName)
 	}
 	if doc.Kind == 0 {
 		return raw, nil
@@ -265,3 +277,36 @@ func (c *Config) Save(path string) error {
 	tmp.Close()
 	return err
 }
+
+// readEnvFile reads KEY=VALUE lines (blank lines and # comments skipped,
+// values optionally in single or double quotes); a missing file is empty.
+func readEnvFile(path string) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	out := map[string]string{}
+	for i, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || !envName.MatchString(k) {
+			return nil, fmt.Errorf("%s:%d: not a NAME=value line", path, i+1)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -60,3 +60,34 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, FileName)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(cfg, []byte("profile: config.share\ndestination:\n  type: postgres\n  postgres:\n    dsn: ${TRESTLE_TEST_ENVFILE_DSN}\n"), 0o600))
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), EnvFileName) {
+		t.Fatalf("missing variable: %v", err)
+	}
+	must(os.WriteFile(filepath.Join(dir, EnvFileName), []byte("# secrets\nexport TRESTLE_TEST_ENVFILE_DSN='postgres://u:p@h/db'\n"), 0o600))
+	c, err := Load(cfg)
+	must(err)
+	if got := c.Destination.Postgres.DSN; got != "postgres://u:p@h/db" {
+		t.Fatalf("dsn = %q", got)
+	}
+	t.Setenv("TRESTLE_TEST_ENVFILE_DSN", "postgres://from-env")
+	c, err = Load(cfg)
+	must(err)
+	if got := c.Destination.Postgres.DSN; got != "postgres://from-env" {
+		t.Fatalf("the environment should win: dsn = %q", got)
+	}
+	must(os.WriteFile(filepath.Join(dir, EnvFileName), []byte("not a line\n"), 0o600))
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), "connector.env:1") {
+		t.Fatalf("bad line: %v", err)
+	}
+}

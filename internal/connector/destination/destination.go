@@ -9,7 +9,9 @@ import (
 
 	"github.com/trestle-dev/trestle/internal/connector/config"
 	"github.com/trestle-dev/trestle/internal/connector/sink"
+	"github.com/trestle-dev/trestle/internal/connector/sink/local"
 	"github.com/trestle-dev/trestle/internal/connector/sink/postgres"
+	s3sink "github.com/trestle-dev/trestle/internal/connector/sink/s3"
 	"github.com/trestle-dev/trestle/internal/connector/sink/sqlite"
 )
 
@@ -37,12 +39,13 @@ func Open(ctx context.Context, d config.Destination, dir string) (sink.Sink, err
 		if d.Local == nil {
 			break
 		}
-		return nil, fmt.Errorf("TODO local")
+		return local.New(abs(d.Local.Path), d.Local.Format)
 	case "s3":
 		if d.S3 == nil {
 			break
 		}
-		return nil, fmt.Errorf("TODO s3")
+		return s3sink.New(ctx, s3sink.Options{Bucket: d.S3.Bucket, Prefix: d.S3.Prefix, Region: d.S3.Region,
+			Endpoint: d.S3.Endpoint, AccessKey: d.S3.AccessKey, SecretKey: d.S3.SecretKey, Format: d.S3.Format})
 	}
 	return nil, fmt.Errorf("destination %q is not configured in config.yaml", d.Type)
 }
