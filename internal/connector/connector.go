@@ -64,6 +64,10 @@ type Options struct {
 	Log *slog.Logger
 	// Observer is told of each table's progress (none when nil).
 	Observer Observer
+
+	// memLimit overrides the in-memory download limit (tests: -1 sends every
+	// file to disk or straight to the destination).
+	memLimit int64
 }
 
 // Observer follows a sync, for progress bars. Calls for different tables

@@ -12,7 +12,11 @@ import (
 	"testing"
 	"time"
 
+	blobLocal "github.com/trestle-dev/trestle/internal/blob/local"
 	"github.com/trestle-dev/trestle/internal/connector/config"
+	"github.com/trestle-dev/trestle/internal/connector/sink/files"
+	"github.com/trestle-dev/trestle/internal/connector/sink/files/filestest"
+	"github.com/trestle-dev/trestle/internal/connector/sink/local"
 	sqlitesink "github.com/trestle-dev/trestle/internal/connector/sink/sqlite"
 	"github.com/trestle-dev/trestle/internal/connector/state"
 	"github.com/trestle-dev/trestle/internal/delta"
@@ -294,5 +298,54 @@ func TestDestName(t *testing.T) {
 		if got := destName(tc.tmpl, tc.share, tc.schema, tc.table); got != tc.want {
 			t.Errorf("destName(%q, %q, %q, %q) = %q, want %q", tc.tmpl, tc.share, tc.schema, tc.table, got, tc.want)
 		}
+	}
+}
+
+// Files are copied byte for byte into a Parquet folder: small ones after a
+// download into memory, large ones (here: all, with the memory limit off)
+// streamed from the server after a look at their footer; either way the
+// destination holds the table's rows.
+func TestCopiesToParquetFolder(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		memLimit int64
+	}{{"downloaded", 0}, {"streamed", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			p, err := client.LoadProfile(e.srv.WriteProfile(t, e.dir, time.Time{}))
+			must(t, err)
+			c, err := client.New(p, client.Options{})
+			must(t, err)
+			out := filepath.Join(e.dir, "out")
+			s, err := local.New(out, "parquet")
+			must(t, err)
+			defer s.Close()
+			var ranged atomic.Int64
+			e.srv.SetHook(func(w http.ResponseWriter, r *http.Request, n int) bool {
+				if r.Header.Get("Range") != "" {
+					ranged.Add(1)
+				}
+				return false
+			})
+			r, err := Sync(ctx, Options{Client: c, Sink: s, State: e.state, Config: &config.Config{}, Tables: []string{"s.rp.people"},
+				TempDir: t.TempDir(), memLimit: tc.memLimit})
+			must(t, err)
+			tr := result(t, r, "s.rp.people")
+			if tr.Err != nil || tr.Copied != tr.Files || tr.Files == 0 || tr.Rows != 4 {
+				t.Fatalf("result = %+v, want every file copied and 4 rows", tr)
+			}
+			if tc.memLimit < 0 && ranged.Load() < int64(2*tr.Files) {
+				t.Errorf("%d ranged requests for %d streamed files: footers not read", ranged.Load(), tr.Files)
+			}
+			st, err := blobLocal.New(out)
+			must(t, err)
+			rows, err := filestest.NewReader(st, files.Parquet).ReadRows(ctx, "s__people")
+			must(t, err)
+			slices.Sort(rows)
+			if want := []string{`1 | "Ana"`, `2 | "Benjamin"`, `4 | "Dee"`, `5 | "Eve"`}; !slices.Equal(rows, want) {
+				t.Fatalf("rows = %q, want %q", rows, want)
+			}
+		})
 	}
 }

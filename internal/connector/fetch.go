@@ -13,7 +13,7 @@ import (
 )
 
 // memLimit is the size up to which a downloaded file is kept in memory;
-// larger files go to a temporary file.
+// larger files go to a temporary file, or straight to the destination.
 const memLimit = 16 << 20
 
 // fetched is one downloaded data file, readable at any offset.
@@ -22,6 +22,9 @@ type fetched struct {
 	r    io.ReaderAt
 	size int64
 	tmp  *os.File // set when the data is on disk
+	// taken is set when the downloader's direct hook took the file (it
+	// was streamed to the destination): there is no data to read.
+	taken bool
 }
 
 // reader returns the file's content from the start.
@@ -42,8 +45,13 @@ type downloader struct {
 	refresher *client.Refresher
 	workers   int
 	tmpDir    string
+	memLimit  int64 // files up to this size are kept in memory
 	// onBytes is told of the bytes downloaded, as they arrive.
 	onBytes func(n int64)
+	// direct, when set, may take file i itself instead of having it
+	// downloaded (streaming it straight to the destination, in the
+	// download's goroutine); it reports whether it did.
+	direct func(ctx context.Context, i int, f client.File) (bool, error)
 }
 
 // fetchAll downloads files with d.workers downloads at a time, at most
@@ -72,6 +80,12 @@ func (d *downloader) fetchAll(ctx context.Context, files []client.File, use func
 				return
 			}
 			wg.Go(func() {
+				if d.direct != nil {
+					if took, err := d.direct(ctx, i, f); took || err != nil {
+						slots[i] <- slot{&fetched{file: f, taken: true}, err}
+						return
+					}
+				}
 				got, err := d.fetch(ctx, f)
 				slots[i] <- slot{got, err}
 			})
@@ -121,11 +135,8 @@ func (d *downloader) fetch(ctx context.Context, f client.File) (*fetched, error)
 		return nil, fmt.Errorf("download data file %s: %w", f.ID, err)
 	}
 	defer body.Close()
-	src := io.Reader(body)
-	if d.onBytes != nil {
-		src = &countingReader{r: body, add: d.onBytes}
-	}
-	if f.Size >= 0 && f.Size <= memLimit {
+	src := d.counted(body)
+	if f.Size >= 0 && f.Size <= d.memLimit {
 		buf := bytes.NewBuffer(make([]byte, 0, f.Size))
 		if _, err := io.Copy(buf, src); err != nil {
 			return nil, fmt.Errorf("download data file %s: %w", f.ID, err)
@@ -149,6 +160,14 @@ func (d *downloader) fetch(ctx context.Context, f client.File) (*fetched, error)
 		return nil, fmt.Errorf("download data file %s: %w", f.ID, err)
 	}
 	return &fetched{file: f, r: tmp, size: n, tmp: tmp}, nil
+}
+
+// counted reports the bytes read from r to onBytes.
+func (d *downloader) counted(r io.Reader) io.Reader {
+	if d.onBytes == nil {
+		return r
+	}
+	return &countingReader{r: r, add: d.onBytes}
 }
 
 // countingReader reports the bytes read through it.

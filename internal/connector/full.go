@@ -52,9 +52,14 @@ func (ts *tableSync) full(ctx context.Context, key []string, plannedSchema strin
 	if len(meta.PartitionColumns) > 0 {
 		copier = nil // the files lack the partition columns
 	}
-	w := &fullWriter{ctx: ctx, ts: ts, load: load, copier: copier, target: as,
+	w := &fullWriter{ctx: ctx, ts: ts, load: load, copier: copier, target: as, refresher: refresher,
 		slots: make(chan struct{}, cmp.Or(ts.o.Config.Downloads, DefaultDownloads))}
-	err = ts.downloader(refresher).fetchAll(ctx, files, w.take)
+	dl := ts.downloader(refresher)
+	if copier != nil {
+		w.dl = dl
+		dl.direct = w.direct
+	}
+	err = dl.fetchAll(ctx, files, w.take)
 	if werr := w.wait(); err == nil {
 		err = werr
 	}
@@ -68,16 +73,23 @@ func (ts *tableSync) full(ctx context.Context, key []string, plannedSchema strin
 	return ts.commitState(ModeFull, stream.Version, meta.SchemaString, key)
 }
 
-// fullWriter hands each downloaded file to the load: copied as it is when
-// the load can take it and its columns are the table's, else decoded and
-// written. Copies run concurrently (as many as downloads); writes wait for
-// them, as the sink contract asks.
+// fullWriter hands each data file to the load: copied as it is when the
+// load can take it and its columns are the table's, else decoded and
+// written. Files larger than memLimit are checked by their footer alone
+// (ranged requests) and streamed from the server straight to the load, in
+// the download goroutines; smaller ones are downloaded, checked and copied
+// in the background. Copies run concurrently; a write waits for them and
+// holds them off while it runs, as the sink contract asks.
 type fullWriter struct {
-	ctx    context.Context
-	ts     *tableSync
-	load   sink.Load
-	copier sink.FileCopier
-	target *arrow.Schema
+	ctx       context.Context
+	ts        *tableSync
+	load      sink.Load
+	copier    sink.FileCopier
+	target    *arrow.Schema
+	refresher *client.Refresher
+	dl        *downloader
+	// rw is held shared by copies and exclusively by writes.
+	rw sync.RWMutex
 
 	n       int
 	copies  sync.WaitGroup
@@ -88,6 +100,9 @@ type fullWriter struct {
 
 func (w *fullWriter) take(f *fetched) error {
 	w.n++
+	if f.taken {
+		return nil
+	}
 	pq, err := openParquet(f, w.ts.mem)
 	if err != nil {
 		f.release()
@@ -106,6 +121,8 @@ func (w *fullWriter) take(f *fetched) error {
 	if err := w.wait(); err != nil {
 		return err
 	}
+	w.rw.Lock()
+	defer w.rw.Unlock()
 	c := &conformer{target: w.target, mem: w.ts.mem, partition: f.file.PartitionValues}
 	ctx := w.ctx
 	return pq.batches(ctx, func(rec arrow.RecordBatch) error {
@@ -129,10 +146,12 @@ func (w *fullWriter) copy(f *fetched, rows int64) error {
 		return err
 	}
 	w.slots <- struct{}{}
-	name := fmt.Sprintf("part-%05d.parquet", w.n)
+	name := partName(w.n - 1)
 	w.copies.Go(func() {
 		defer func() { <-w.slots }()
 		defer f.release()
+		w.rw.RLock()
+		defer w.rw.RUnlock()
 		err := w.copier.CopyFile(w.ctx, sink.DataFile{Name: name, Size: f.size, Rows: rows, Stats: f.file.Stats}, f.reader())
 		if err != nil {
 			w.mu.Lock()
@@ -160,4 +179,40 @@ func (w *fullWriter) err() error {
 func (w *fullWriter) wait() error {
 	w.copies.Wait()
 	return w.err()
+}
+
+// partName names the i-th (from 0) file of a load.
+func partName(i int) string { return fmt.Sprintf("part-%05d.parquet", i+1) }
+
+// direct streams a large file whose footer shows the table's columns
+// straight from the server to the load; it declines (false) smaller files
+// and files it cannot check or that differ, which are downloaded instead.
+func (w *fullWriter) direct(ctx context.Context, i int, f client.File) (bool, error) {
+	if f.Size <= w.dl.memLimit || f.Size < 0 {
+		return false, nil
+	}
+	s, rows, err := footerSchema(ctx, w.refresher, f)
+	if err != nil {
+		w.ts.log.Debug("cannot check the file's columns; downloading it", "file", f.ID, "err", err)
+		return false, nil
+	}
+	if !sameColumns(s, w.target) {
+		return false, nil
+	}
+	w.rw.RLock()
+	defer w.rw.RUnlock()
+	body, err := w.refresher.Download(ctx, f)
+	if err != nil {
+		return true, fmt.Errorf("download data file %s: %w", f.ID, err)
+	}
+	defer body.Close()
+	err = w.copier.CopyFile(ctx, sink.DataFile{Name: partName(i), Size: f.Size, Rows: rows, Stats: f.Stats}, w.dl.counted(body))
+	if err != nil {
+		return true, fmt.Errorf("destination: copy data file %s: %w", f.ID, err)
+	}
+	w.ts.mu.Lock()
+	w.ts.res.Copied++
+	w.ts.mu.Unlock()
+	w.ts.addRows(rows)
+	return true, nil
 }

@@ -2,6 +2,7 @@ package connector
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/trestle-dev/trestle/internal/sharing/client"
 )
 
 // batchRows is how many rows each record batch read from a data file holds
@@ -80,4 +84,53 @@ func sameColumns(file, table *arrow.Schema) bool {
 		}
 	}
 	return true
+}
+
+// maxFooter bounds the Parquet footer read to check a file's columns.
+const maxFooter = 16 << 20
+
+// footerSchema reads a data file's Parquet footer alone (two ranged
+// requests) and returns the file's Arrow schema and row count.
+func footerSchema(ctx context.Context, r *client.Refresher, f client.File) (*arrow.Schema, int64, error) {
+	if f.Size < 12 {
+		return nil, 0, fmt.Errorf("data file %s has %d bytes: too small for Parquet", f.ID, f.Size)
+	}
+	tail, err := readRange(ctx, r, f, f.Size-8, 8)
+	if err != nil {
+		return nil, 0, err
+	}
+	if string(tail[4:]) != "PAR1" {
+		return nil, 0, fmt.Errorf("data file %s does not end like a Parquet file", f.ID)
+	}
+	n := int64(binary.LittleEndian.Uint32(tail[:4]))
+	if n <= 0 || n > maxFooter || n > f.Size-12 {
+		return nil, 0, fmt.Errorf("data file %s: Parquet footer of %d bytes", f.ID, n)
+	}
+	raw, err := readRange(ctx, r, f, f.Size-8-n, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	md, err := metadata.NewFileMetaData(raw, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("data file %s: Parquet footer: %w", f.ID, err)
+	}
+	s, err := pqarrow.FromParquet(md.Schema, &pqarrow.ArrowReadProperties{}, md.KeyValueMetadata())
+	if err != nil {
+		return nil, 0, fmt.Errorf("data file %s: %w", f.ID, err)
+	}
+	return s, md.NumRows, nil
+}
+
+// readRange reads n bytes of f from off.
+func readRange(ctx context.Context, r *client.Refresher, f client.File, off, n int64) ([]byte, error) {
+	body, err := r.DownloadFrom(ctx, f, off)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	b := make([]byte, n)
+	if _, err := io.ReadFull(body, b); err != nil {
+		return nil, fmt.Errorf("data file %s: read bytes %d-%d: %w", f.ID, off, off+n, err)
+	}
+	return b, nil
 }

@@ -135,7 +135,10 @@ func (ts *tableSync) commitState(mode string, version int64, schemaString string
 
 // downloader returns a downloader for files that a refresher renews.
 func (ts *tableSync) downloader(r *client.Refresher) *downloader {
-	d := &downloader{refresher: r, workers: cmp.Or(ts.o.Config.Downloads, DefaultDownloads), tmpDir: ts.o.TempDir}
+	d := &downloader{refresher: r, workers: cmp.Or(ts.o.Config.Downloads, DefaultDownloads), tmpDir: ts.o.TempDir, memLimit: memLimit}
+	if ts.o.memLimit != 0 {
+		d.memLimit = ts.o.memLimit
+	}
 	d.onBytes = func(n int64) {
 		if ts.o.Observer != nil {
 			ts.o.Observer.Progress(ts.name, n, 0)

@@ -21,14 +21,17 @@ var ErrURLExpired = errors.New("the file URL has expired")
 // connection cut while reading resumes where it stopped with a Range request.
 // The caller closes the reader.
 func (c *Client) Download(ctx context.Context, f File) (io.ReadCloser, error) {
-	return c.download(ctx, f, nil)
+	return c.download(ctx, f, 0, nil)
 }
 
 // download opens f; renew, when not nil, gives a fresh URL for f when its URL
 // expires while resuming.
-func (c *Client) download(ctx context.Context, f File, renew func(ctx context.Context) (File, error)) (io.ReadCloser, error) {
-	d := &download{c: c, ctx: ctx, f: f, renew: renew}
-	body, err := d.open(0)
+func (c *Client) download(ctx context.Context, f File, off int64, renew func(ctx context.Context) (File, error)) (io.ReadCloser, error) {
+	if off < 0 || f.Size > 0 && off > f.Size {
+		return nil, fmt.Errorf("delta sharing: download file %s from byte %d: out of range (%d bytes)", f.ID, off, f.Size)
+	}
+	d := &download{c: c, ctx: ctx, f: f, renew: renew, off: off}
+	body, err := d.open(off)
 	if err != nil {
 		return nil, err
 	}

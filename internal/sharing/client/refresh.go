@@ -154,6 +154,12 @@ func (r *Refresher) renewed(ctx context.Context, f File, gen int) (File, int, er
 // it; when that URL has expired, it refreshes the set (once for all
 // concurrent downloads) and tries again.
 func (r *Refresher) Download(ctx context.Context, f File) (io.ReadCloser, error) {
+	return r.DownloadFrom(ctx, f, 0)
+}
+
+// DownloadFrom is Download from byte off of the file (a Range request), for
+// reading a part of it, such as a Parquet footer.
+func (r *Refresher) DownloadFrom(ctx context.Context, f File, off int64) (io.ReadCloser, error) {
 	cur, gen := r.current(f)
 	var mu sync.Mutex // renew runs inside the download's Read
 	renew := func(ctx context.Context) (File, error) {
@@ -163,12 +169,12 @@ func (r *Refresher) Download(ctx context.Context, f File) (io.ReadCloser, error)
 		gen = g
 		return nf, err
 	}
-	rc, err := r.c.download(ctx, cur, renew)
+	rc, err := r.c.download(ctx, cur, off, renew)
 	if !errors.Is(err, ErrURLExpired) {
 		return rc, err
 	}
 	if cur, err = renew(ctx); err != nil {
 		return nil, err
 	}
-	return r.c.download(ctx, cur, renew)
+	return r.c.download(ctx, cur, off, renew)
 }
