@@ -42,6 +42,7 @@ type options struct {
 	local, s3, incr   bool
 	httpBaseline      bool
 	versitygw         string
+	s3Format          string
 	parallel, runs    int
 	out, cpuprofile   string
 	keepRun           bool
@@ -59,6 +60,7 @@ func parseFlags() options {
 	flag.BoolVar(&o.local, "local", true, "measure the local Parquet folder destination")
 	flag.BoolVar(&o.httpBaseline, "http-baseline", true, "for the local destination, also time downloading the files from the share")
 	flag.BoolVar(&o.s3, "s3", false, "measure the S3 destination against versitygw")
+	flag.StringVar(&o.s3Format, "s3-format", "parquet", "the S3 destination's format: parquet or delta")
 	flag.StringVar(&o.versitygw, "versitygw", "", "the versitygw binary (default: $TRESTLE_TEST_S3_BIN, the tests' cache folder, or PATH)")
 	flag.BoolVar(&o.incr, "incremental", true, "measure an incremental sync into PostgreSQL after a 1% merge")
 	flag.IntVar(&o.parallel, "parallel", 4, "files at once in the file baselines (the connector's downloads default to 4)")

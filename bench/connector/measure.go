@@ -226,7 +226,7 @@ func (b *bench) s3Run(ctx context.Context, run int) error {
 	info := b.src.info
 	put := measurement{Run: run, Name: "s3/put", Rows: info.Rows, Bytes: info.Bytes,
 		Label: fmt.Sprintf("S3 baseline: PutObject of the data files (%d at once)", b.o.parallel)}
-	m := measurement{Run: run, Name: "s3/sync-full", Label: "trestle connector sync --full into S3 (versitygw, parquet)"}
+	m := measurement{Run: run, Name: "s3/sync-full", Label: "trestle connector sync --full into S3 (versitygw, " + b.o.s3Format + ")"}
 	if b.s3 == nil && b.s3Err == nil {
 		logf("starting versitygw ...")
 		bin, err := findVersityGW(b.o.versitygw)
@@ -263,7 +263,7 @@ func (b *bench) s3Run(ctx context.Context, run int) error {
 	logf("run %d: trestle connector sync --full into S3 ...", run)
 	prefix = fmt.Sprintf("sync-%d", run)
 	defer func() { _ = b.s3.deletePrefix(context.WithoutCancel(ctx), prefix+"/") }()
-	d, env := b.s3.destination(prefix)
+	d, env := b.s3.destination(prefix, b.o.s3Format)
 	c, err := newConnector(filepath.Join(b.runDir, fmt.Sprintf("s3-%d", run)), b.hub.profile, d, env...)
 	if err != nil {
 		m.Error = err.Error()

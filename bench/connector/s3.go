@@ -153,9 +153,9 @@ func (s *s3Server) store(ctx context.Context) (*blobs3.Store, error) {
 
 // destination is the connector destination of a prefix of the bucket; the
 // credentials reach the sync process through its environment.
-func (s *s3Server) destination(prefix string) (config.Destination, []string) {
+func (s *s3Server) destination(prefix, format string) (config.Destination, []string) {
 	return config.Destination{Type: "s3", S3: &config.S3Config{Bucket: s.bucket, Prefix: prefix, Region: s.region,
-			Endpoint: s.endpoint, Format: "parquet", AccessKey: "${BENCH_S3_ACCESS_KEY}", SecretKey: "${BENCH_S3_SECRET_KEY}"}},
+			Endpoint: s.endpoint, Format: format, AccessKey: "${BENCH_S3_ACCESS_KEY}", SecretKey: "${BENCH_S3_SECRET_KEY}"}},
 		[]string{"BENCH_S3_ACCESS_KEY=" + s.accessKey, "BENCH_S3_SECRET_KEY=" + s.secretKey}
 }
 
