@@ -34,8 +34,32 @@ type fieldEncoder func(b []byte, i int) []byte
 
 // rowEncoder encodes the rows of record batches of one schema.
 type rowEncoder struct {
-	cols []arrow.Array
+	cols []arrow.Array // nil: a null field
 	enc  []fieldEncoder
+	// tail is appended to every row as it is: extra fields already encoded
+	// (length included).
+	tail []byte
+}
+
+// newChangeEncoder encodes the rows of rec as rows of the columns names
+// (those rec lacks are null), followed by a smallint field holding op.
+func newChangeEncoder(rec arrow.RecordBatch, names []string, op int16) (*rowEncoder, error) {
+	e := &rowEncoder{cols: make([]arrow.Array, len(names)), enc: make([]fieldEncoder, len(names))}
+	for i, name := range names {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) == 0 {
+			continue
+		}
+		col := rec.Column(idx[0])
+		f, err := binaryEncoder(col)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", name, err)
+		}
+		e.cols[i], e.enc[i] = col, f
+	}
+	e.tail = binary.BigEndian.AppendUint32(nil, 2)
+	e.tail = binary.BigEndian.AppendUint16(e.tail, uint16(op))
+	return e, nil
 }
 
 func newRowEncoder(rec arrow.RecordBatch) (*rowEncoder, error) {
@@ -52,9 +76,13 @@ func newRowEncoder(rec arrow.RecordBatch) (*rowEncoder, error) {
 
 // appendRow appends row i.
 func (e *rowEncoder) appendRow(b []byte, i int) []byte {
-	b = binary.BigEndian.AppendUint16(b, uint16(len(e.cols)))
+	fields := len(e.cols)
+	if e.tail != nil {
+		fields++
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(fields))
 	for c, col := range e.cols {
-		if col.IsNull(i) {
+		if col == nil || col.IsNull(i) {
 			b = binary.BigEndian.AppendUint32(b, math.MaxUint32) // -1
 			continue
 		}
@@ -63,7 +91,7 @@ func (e *rowEncoder) appendRow(b []byte, i int) []byte {
 		b = e.enc[c](b, i)
 		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
 	}
-	return b
+	return append(b, e.tail...)
 }
 
 // binaryEncoder returns the encoder of a column's values, for the column

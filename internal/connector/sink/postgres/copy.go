@@ -47,7 +47,12 @@ func (cs *copyStream) write(rec arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
-	for i := range int(rec.NumRows()) {
+	return cs.encode(enc, int(rec.NumRows()))
+}
+
+// encode encodes n rows with enc.
+func (cs *copyStream) encode(enc *rowEncoder, n int) error {
+	for i := range n {
 		cs.buf = enc.appendRow(cs.buf, i)
 		if len(cs.buf) >= copyChunk {
 			if err := cs.send(); err != nil {

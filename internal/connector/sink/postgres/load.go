@@ -15,9 +15,15 @@ import (
 // Temporary tables of an incremental load; they live in the session's own
 // schema and are dropped at the end of the transaction.
 const (
-	upsertTemp = "trestle_upsert"
-	deleteTemp = "trestle_delete"
-	ordColumn  = "__trestle_ord"
+	changesTemp = "trestle_changes"
+	opColumn    = "__trestle_op"
+	ordColumn   = "__trestle_ord"
+)
+
+// Operations in the changes table.
+const (
+	opUpsert int16 = 0
+	opDelete int16 = 1
 )
 
 // load is one table's load, all in one transaction.
@@ -31,7 +37,10 @@ type load struct {
 	done    bool
 	stream  *copyStream // full loads: the COPY into the staging table, from the first Write to Commit
 
-	upsertReady, deleteReady bool
+	// changes, in a keyed incremental load, streams every upsert and delete,
+	// in order, into the temporary table changesTemp; Commit applies the
+	// last operation of each key.
+	changes *copyStream
 }
 
 func (l *load) begin(ctx context.Context) error {
@@ -79,51 +88,12 @@ func (l *load) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	if len(l.t.Key) == 0 {
 		return l.copyOnce(ctx, pgx.Identifier{l.sink.schema, l.target}, rec)
 	}
-	cols := make([]string, rec.NumCols())
-	for i := range cols {
-		cols[i] = rec.ColumnName(i)
-	}
 	for _, k := range l.t.Key {
 		if rec.Schema().FieldIndices(k) == nil {
 			return fmt.Errorf("postgres sink: %s: batch lacks key column %q", l.t.Name, k)
 		}
 	}
-	if !l.upsertReady {
-		defs, err := columnDefs(l.t.Schema)
-		if err != nil {
-			return err
-		}
-		defs = append(defs, pgx.Identifier{ordColumn}.Sanitize()+" bigint GENERATED ALWAYS AS IDENTITY")
-		if err := l.exec(ctx, "CREATE TEMP TABLE "+upsertTemp+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
-			return err
-		}
-		l.upsertReady = true
-	}
-	if err := l.copyOnce(ctx, pgx.Identifier{upsertTemp}, rec); err != nil {
-		return err
-	}
-	keys := idents(l.t.Key)
-	isKey := make(map[string]bool, len(l.t.Key))
-	for _, k := range l.t.Key {
-		isKey[k] = true
-	}
-	var set []string
-	for _, c := range cols {
-		if !isKey[c] {
-			q := pgx.Identifier{c}.Sanitize()
-			set = append(set, q+" = EXCLUDED."+q)
-		}
-	}
-	action := "DO NOTHING"
-	if len(set) > 0 {
-		action = "DO UPDATE SET " + strings.Join(set, ", ")
-	}
-	list := idents(cols)
-	return l.exec(ctx,
-		"INSERT INTO "+l.sink.table(l.target)+" ("+list+") SELECT DISTINCT ON ("+keys+") "+list+
-			" FROM "+upsertTemp+" ORDER BY "+keys+", "+pgx.Identifier{ordColumn}.Sanitize()+" DESC"+
-			" ON CONFLICT ("+keys+") "+action,
-		"TRUNCATE "+upsertTemp)
+	return l.change(ctx, rec, opUpsert)
 }
 
 // Delete removes the rows whose key is in keys.
@@ -140,32 +110,75 @@ func (l *load) Delete(ctx context.Context, keys arrow.RecordBatch) error {
 	if keys.NumRows() == 0 {
 		return nil
 	}
-	var fields []arrow.Field
-	var conds []string
 	for _, k := range l.t.Key {
 		if keys.Schema().FieldIndices(k) == nil {
 			return fmt.Errorf("postgres sink: %s: delete batch lacks key column %q", l.t.Name, k)
 		}
-		fields = append(fields, l.t.Schema.Field(l.t.Schema.FieldIndices(k)[0]))
-		q := pgx.Identifier{k}.Sanitize()
-		conds = append(conds, "t."+q+" = d."+q)
 	}
-	if !l.deleteReady {
-		defs, err := columnDefs(arrow.NewSchema(fields, nil))
+	return l.change(ctx, keys, opDelete)
+}
+
+// change streams rec's rows into the changes table as operation op.
+func (l *load) change(ctx context.Context, rec arrow.RecordBatch, op int16) error {
+	names := columnNames(l.t.Schema)
+	if l.changes == nil {
+		defs, err := columnDefs(l.t.Schema)
 		if err != nil {
 			return err
 		}
-		if err := l.exec(ctx, "CREATE TEMP TABLE "+deleteTemp+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
+		defs = append(defs, pgx.Identifier{opColumn}.Sanitize()+" smallint NOT NULL",
+			pgx.Identifier{ordColumn}.Sanitize()+" bigint GENERATED ALWAYS AS IDENTITY")
+		if err := l.exec(ctx, "CREATE TEMP TABLE "+changesTemp+" ("+strings.Join(defs, ", ")+") ON COMMIT DROP"); err != nil {
 			return err
 		}
-		l.deleteReady = true
+		l.changes = startCopy(ctx, l.tx.Conn().PgConn(), pgx.Identifier{changesTemp}, append(names, opColumn))
 	}
-	if err := l.copyOnce(ctx, pgx.Identifier{deleteTemp}, keys); err != nil {
-		return err
+	enc, err := newChangeEncoder(rec, names, op)
+	if err != nil {
+		return fmt.Errorf("postgres sink: %s: %w", l.t.Name, err)
 	}
-	return l.exec(ctx,
-		"DELETE FROM "+l.sink.table(l.target)+" t USING "+deleteTemp+" d WHERE "+strings.Join(conds, " AND "),
-		"TRUNCATE "+deleteTemp)
+	if err := l.changes.encode(enc, int(rec.NumRows())); err != nil {
+		return fmt.Errorf("postgres sink: %s: copy changes: %w", l.t.Name, err)
+	}
+	return nil
+}
+
+// applyChanges ends the changes COPY and applies, for each key, its last
+// operation: deletes, then upserts (in key order), in one statement.
+func (l *load) applyChanges(ctx context.Context) error {
+	err := l.changes.close()
+	l.changes = nil
+	if err != nil {
+		return fmt.Errorf("postgres sink: %s: copy changes: %w", l.t.Name, err)
+	}
+	names := columnNames(l.t.Schema)
+	keys := idents(l.t.Key)
+	isKey := make(map[string]bool, len(l.t.Key))
+	var match []string
+	for _, k := range l.t.Key {
+		isKey[k] = true
+		q := pgx.Identifier{k}.Sanitize()
+		match = append(match, "t."+q+" = last."+q)
+	}
+	var set []string
+	for _, c := range names {
+		if !isKey[c] {
+			q := pgx.Identifier{c}.Sanitize()
+			set = append(set, q+" = EXCLUDED."+q)
+		}
+	}
+	action := "DO NOTHING"
+	if len(set) > 0 {
+		action = "DO UPDATE SET " + strings.Join(set, ", ")
+	}
+	list := idents(names)
+	op := pgx.Identifier{opColumn}.Sanitize()
+	target := l.sink.table(l.target)
+	return l.exec(ctx, "WITH last AS MATERIALIZED (SELECT DISTINCT ON ("+keys+") * FROM "+changesTemp+
+		" ORDER BY "+keys+", "+pgx.Identifier{ordColumn}.Sanitize()+" DESC), "+
+		"gone AS (DELETE FROM "+target+" t USING last WHERE last."+op+" = "+fmt.Sprint(opDelete)+" AND "+strings.Join(match, " AND ")+") "+
+		"INSERT INTO "+target+" ("+list+") SELECT "+list+" FROM last WHERE "+op+" = "+fmt.Sprint(opUpsert)+
+		" ORDER BY "+keys+" ON CONFLICT ("+keys+") "+action)
 }
 
 // Commit swaps the staging table in (full) and commits the transaction.
@@ -178,6 +191,11 @@ func (l *load) Commit(ctx context.Context) error {
 		l.stream = nil
 		if err != nil {
 			return fmt.Errorf("postgres sink: %s: copy: %w", l.t.Name, err)
+		}
+	}
+	if l.changes != nil {
+		if err := l.applyChanges(ctx); err != nil {
+			return err
 		}
 	}
 	if l.full {
@@ -209,6 +227,10 @@ func (l *load) Abort(ctx context.Context) error {
 	if l.stream != nil {
 		l.stream.abort()
 		l.stream = nil
+	}
+	if l.changes != nil {
+		l.changes.abort()
+		l.changes = nil
 	}
 	if err := l.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return fmt.Errorf("postgres sink: %s: rollback: %w", l.t.Name, err)

@@ -14,10 +14,13 @@
 //
 // An incremental load also runs in one transaction: it creates the table (with
 // PRIMARY KEY on the key columns) if missing and adds the columns it lacks,
-// then for each batch COPYs into a temporary table and applies it with
-// INSERT ... ON CONFLICT (key) DO UPDATE (the last row of a key in a batch
-// wins), and for each batch of deleted keys with DELETE ... USING. Changes are
-// applied in the order given and become visible on Commit.
+// then streams every upsert and delete, in order, through one COPY into a
+// temporary table (numbered rows, each marked upsert or delete). Commit
+// applies the last operation of each key in one statement: DELETE ... USING
+// for keys whose last operation is a delete, INSERT ... ON CONFLICT (key) DO
+// UPDATE, in key order, for the others. So changes are applied in the order
+// given, the server parses them while the next ones are read, and they become
+// visible on Commit. A table without a key only gets rows appended.
 //
 // Type mapping (Delta type, Arrow type -> PostgreSQL type):
 //
