@@ -243,4 +243,25 @@ func TestConnectorFromDemoHub(t *testing.T) {
 	if !strings.Contains(string(out), "demo.resource_planning.people") || !regexp.MustCompile(`demo\.resource_planning\.people\s+demo__people\s+incremental`).Match(out) {
 		t.Errorf("the rename was not applied incrementally:\n%s", out)
 	}
+
+	// A version 2 profile (OAuth client credentials against the hub's
+	// /oauth/token) reads the same tables: everything is up to date.
+	args := strings.Fields(strings.ReplaceAll(strings.TrimPrefix(line, "trestle "), "'", ""))
+	for i, a := range args {
+		if a == "config.share" {
+			args[i] = "oauth.share"
+		}
+	}
+	cmd = exec.Command(bin, append(args, "--oauth")...)
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("share profile --oauth: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(cfg, []byte("profile: oauth.share\ndestination:\n  type: sqlite\n  sqlite:\n    path: dest.db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "connector", "sync", "--config", cfg).CombinedOutput()
+	if err != nil || !regexp.MustCompile(`demo\.resource_planning\.people\s+demo__people\s+up-to-date`).Match(out) {
+		t.Fatalf("sync with an OAuth profile: %v\n%s", err, out)
+	}
 }
