@@ -136,6 +136,10 @@ type Query struct {
 	Status planning.Status
 	// Email keeps the person with this email.
 	Email string
+	// Emails keeps the people whose email is one of these (compared trimmed and
+	// lower-case, as emails are stored); MobilePhones, those whose mobile phone is
+	// one of these. They let a caller find the holders of many values at once.
+	Emails, MobilePhones []string
 	// PersonID and ProjectID keep assignments, time off and requests of one
 	// person or project.
 	PersonID, ProjectID string

@@ -127,8 +127,23 @@ func (c *collection[T, P]) where(b *sqlBuilder, q store.Query) error {
 		}
 		b.sql(" AND " + c.d.keyCol + " IN ").in(q.Keys)
 	}
+	oneOf := func(col string, vals []string) error {
+		if len(vals) == 0 {
+			return nil
+		}
+		if !has(col) {
+			return fmt.Errorf("%s records cannot be filtered by %s", c.d.kind.Label(), col)
+		}
+		b.sql(" AND " + col + " IN ").in(vals)
+		return nil
+	}
+	emails := make([]string, len(q.Emails))
+	for i, e := range q.Emails {
+		emails[i] = planning.NormalizeEmail(e)
+	}
 	return errors.Join(filter("status", string(q.Status)), filter("email", planning.NormalizeEmail(q.Email)),
-		filter("person_id", q.PersonID), filter("project_id", q.ProjectID))
+		filter("person_id", q.PersonID), filter("project_id", q.ProjectID),
+		oneOf("email", emails), oneOf("mobile_phone", q.MobilePhones))
 }
 
 // List implements store.Collection. Rows stream from the database; nothing is

@@ -279,6 +279,20 @@ func testListFilters(t *testing.T, st store.Store) {
 	if got := keys(store.Query{Email: "PAT7@example.com"}); strings.Join(got, ",") != "E00007" {
 		t.Errorf("email: %v", got)
 	}
+	if got := keys(store.Query{Emails: []string{" PAT7@example.com", "pat8@example.com", "nobody@example.com"}}); strings.Join(got, ",") != "E00007,E00008" && strings.Join(got, ",") != "E00008,E00007" {
+		t.Errorf("emails: %v", got)
+	}
+	if got := keys(store.Query{MobilePhones: []string{person(2).MobilePhone, person(3).MobilePhone, "+15550000000"}, Status: planning.StatusActive}); strings.Join(got, ",") != "E00002" {
+		t.Errorf("mobile phones of active people: %v", got)
+	}
+	must(t, st.View(context.Background(), c.ID, func(tx store.Tx) error {
+		for _, err := range tx.Projects().List(context.Background(), store.Query{Emails: []string{"pat1@example.com"}}) {
+			if err == nil || !strings.Contains(err.Error(), "cannot be filtered by email") {
+				t.Errorf("projects by email: %v", err)
+			}
+		}
+		return nil
+	}))
 	all := keys(store.Query{})
 	page2 := keys(store.Query{Limit: 4, Offset: 4})
 	if len(all) != 10 || strings.Join(page2, ",") != strings.Join(all[4:8], ",") {
