@@ -101,7 +101,7 @@ func setupHub(ctx context.Context, bin, dataDir, tableDir string) (*hub, error) 
 	if h.log, err = os.Create(filepath.Join(dataDir, "serve.log")); err != nil {
 		return nil, err
 	}
-	h.cmd = exec.Command(bin, "serve", "--data-dir", dataDir, "--http-addr", addr, "--publish=false",
+	h.cmd = exec.Command(bin, "serve", "--data-dir", dataDir, "--http-addr", addr, "--publish=false", "--sftp-addr", "off",
 		"--log-format", "json", "--log-level", "warn")
 	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
 	if h.proc, err = startWatched(h.cmd); err != nil {

@@ -44,6 +44,7 @@ type server struct {
 	stdout *lockedBuffer
 	addr   string
 	lines  chan string // stderr lines after the address was found
+	sftp   chan string // the SFTP drop's address, once logged
 	start  time.Time
 }
 
@@ -55,12 +56,12 @@ func startServe(tb testing.TB, args ...string) *server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"serve", "--log-format", "json", "--http-addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--log-format", "json", "--http-addr", "127.0.0.1:0", "--sftp-addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &server{cmd: cmd, lines: make(chan string, 1000), start: time.Now(), stdout: &lockedBuffer{}}
+	s := &server{cmd: cmd, lines: make(chan string, 1000), start: time.Now(), stdout: &lockedBuffer{}, sftp: make(chan string, 1)}
 	cmd.Stdout = s.stdout
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -74,6 +75,9 @@ func startServe(tb testing.TB, args ...string) *server {
 			var rec map[string]any
 			if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "HTTP server listening" {
 				addr <- strings.TrimPrefix(rec["addr"].(string), "http://")
+			}
+			if rec["msg"] == "SFTP drop listening" {
+				s.sftp <- rec["addr"].(string)
 			}
 			select {
 			case s.lines <- line:

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -24,6 +25,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		grace    time.Duration
 		pub      publishFlags
 		share    sharingFlags
+		sftp     sftpFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -43,7 +45,7 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, g, addr, withDemo, grace, pub, share)
+			return serve(ctx, g, addr, withDemo, grace, pub, share, sftp)
 		},
 	}
 	f := cmd.Flags()
@@ -54,6 +56,8 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 	f.DurationVar(&share.urlTTL, "sharing-url-ttl", time.Hour, "how long Delta Sharing file URLs stay valid")
 	f.BoolVar(&pub.enabled, "publish", true, "keep every company's shared Delta tables current (see trestle publish)")
 	f.DurationVar(&pub.debounce, "publish-debounce", time.Second, "publish changes once none has arrived for this long")
+	f.StringVar(&sftp.addr, "sftp-addr", "127.0.0.1:2022", "SFTP drop listen address (uploads of the CSV templates replace a company's people and projects); off to run without it")
+	f.Float64Var(&sftp.holdAbove, "sftp-hold-above", 0.5, "hold an SFTP upload that would deactivate more than this share of the active people or projects")
 	return cmd
 }
 
@@ -63,7 +67,7 @@ type publishFlags struct {
 	debounce time.Duration
 }
 
-func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags) error {
+func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags, sftp sftpFlags) error {
 	log := g.log
 	start := time.Now()
 	log.Info("starting trestle", "version", buildinfo.Get().Version, "data_dir", g.dataDir)
@@ -87,6 +91,16 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 		return err
 	}
 	defer stopSharing()
+	var sftpDone <-chan error
+	if sftp.enabled() {
+		if sftpDone, err = startSFTP(ctx, g, st, sftp); err != nil {
+			return err
+		}
+	} else {
+		none := make(chan error, 1)
+		none <- nil
+		sftpDone = none
+	}
 	served := make(chan error, 1)
 	go func() { served <- h.Serve(ctx) }()
 
@@ -114,5 +128,8 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 	err = <-served
 	stopPublishing()
 	<-published // the store closes after the publisher stopped
+	if serr := <-sftpDone; err == nil && serr != nil && !errors.Is(serr, context.Canceled) {
+		err = serr
+	}
 	return err
 }

@@ -115,8 +115,8 @@ func (e FileError) where() string {
 	if e.Line > 0 {
 		parts = append(parts, fmt.Sprintf("line %d", e.Line))
 	}
-	if e.Column > 0 {
-		parts = append(parts, fmt.Sprintf("column %d", e.Column))
+	if e.Column != "" {
+		parts = append(parts, "column "+e.Column)
 	}
 	if len(parts) == 0 {
 		return ""

@@ -122,9 +122,9 @@ type FileError struct {
 	File string `json:"file,omitempty"`
 	// Line is the 1-based line number, 0 when the problem is not on one line.
 	Line int `json:"line,omitempty"`
-	// Column is the 1-based column number, 0 when the problem is not in one
-	// column.
-	Column int `json:"column,omitempty"`
+	// Column is the column's header (e.g. "hired_date"), "" when the problem
+	// is not in one column.
+	Column string `json:"column,omitempty"`
 	// Message says what is wrong and what to do.
 	Message string `json:"message"`
 }

@@ -24,7 +24,7 @@ func TestUploadIsProcessedOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	e.proc.set(func(p *fakeProcessor) {
 		p.result = Result{Status: StatusInvalid, Message: "2 errors", Counts: map[string]int{"people.rows": 2},
-			Errors: []FileError{{File: "people.csv", Line: 3, Column: 2, Message: "first_name is empty"}, {Message: "no groups"}}}
+			Errors: []FileError{{File: "people.csv", Line: 3, Column: "first_name", Message: "is empty"}, {Message: "no groups"}}}
 	})
 	c := e.client("acme-hr", acmePassword)
 	before := time.Now().UTC().Add(-time.Second)
@@ -84,7 +84,7 @@ func TestUploadIsProcessedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"File:      people.csv", "invalid: the file has errors", "people.rows 2",
-		"Errors (2)", "people.csv, line 3, column 2: first_name is empty", "  no groups"} {
+		"Errors (2)", "people.csv, line 3, column first_name: is empty", "  no groups"} {
 		if !strings.Contains(string(txt), s) {
 			t.Errorf("text report lacks %q:\n%s", s, txt)
 		}

@@ -1,6 +1,7 @@
 // Package store keeps the hub's data: companies, users and memberships, each
 // company's planning records, with a change history written in the same transaction
-// as every change, and Delta Sharing's shares, tokens and access log.
+// as every change, Delta Sharing's shares, tokens and access log, the log of
+// import runs and the SFTP server's accounts.
 //
 // Store is the one interface the rest of Trestle uses; the sqlstore package has its
 // two backends, SQLite (the embedded default) and PostgreSQL, and storetest holds the
@@ -62,6 +63,10 @@ type Store interface {
 
 	// Sharing has recipients' tokens, shares, recipient access and the access log.
 	Sharing
+	// Imports has the log of import runs.
+	Imports
+	// SFTPAccounts has the SFTP server's accounts.
+	SFTPAccounts
 }
 
 // Actor says who or what makes a change: the way in (source) and, when known, the

@@ -47,6 +47,8 @@ func Run(t *testing.T, open Opener) {
 		{"ShareTokens", testShareTokens},
 		{"RecipientAccess", testRecipientAccess},
 		{"SharingAccessLog", testSharingAccessLog},
+		{"ImportRuns", testImportRuns},
+		{"SFTPAccounts", testSFTPAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, st) })
