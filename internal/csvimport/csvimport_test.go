@@ -41,7 +41,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, st store.Store, company strin
 
 // write writes files (name -> content) into a new folder and returns their
 // paths.
-func write(t *testing.T, files map[string]string) []string {
+func write(t testing.TB, files map[string]string) []string {
 	t.Helper()
 	dir := t.TempDir()
 	var paths []string
