@@ -3,9 +3,10 @@ package publish
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/trestle-dev/trestle/internal/testenv"
 
 	"github.com/trestle-dev/trestle/internal/delta/schema"
 )
@@ -21,27 +22,7 @@ const (
 // TestDocsListEveryColumn keeps the column reference of docs/publishing.md
 // equal to the tables the code publishes.
 func TestDocsListEveryColumn(t *testing.T) {
-	doc, err := os.ReadFile(docsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	i, j := strings.Index(text, docsBegin), strings.Index(text, docsEndTag)
-	if i < 0 || j < i {
-		t.Fatalf("%s has no generated table reference between %q and %q", docsPath, docsBegin, docsEndTag)
-	}
-	want := renderTables()
-	got := text[i+len(docsBegin) : j]
-	if got == want {
-		return
-	}
-	if *updateDocs {
-		if err := os.WriteFile(docsPath, []byte(text[:i+len(docsBegin)]+want+text[j:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s does not list the published columns; run go test ./internal/publish -run TestDocsListEveryColumn -update-docs", docsPath)
+	testenv.GeneratedDoc(t, docsPath, docsBegin, docsEndTag, renderTables(), *updateDocs, "go test ./internal/publish -run TestDocsListEveryColumn -update-docs")
 }
 
 func renderTables() string {

@@ -3,9 +3,10 @@ package templates
 import (
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/trestle-dev/trestle/internal/testenv"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the template reference in docs/templates.md")
@@ -19,27 +20,7 @@ const (
 // TestDocsListEveryColumn keeps the reference of docs/templates.md equal to the
 // template declarations.
 func TestDocsListEveryColumn(t *testing.T) {
-	doc, err := os.ReadFile(docsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	i, j := strings.Index(text, docsBegin), strings.Index(text, docsEndTag)
-	if i < 0 || j < i {
-		t.Fatalf("%s has no generated template reference between %q and %q", docsPath, docsBegin, docsEndTag)
-	}
-	want := renderDocs()
-	got := text[i+len(docsBegin) : j]
-	if got == want {
-		return
-	}
-	if *updateDocs {
-		if err := os.WriteFile(docsPath, []byte(text[:i+len(docsBegin)]+want+text[j:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s does not match the template declarations; run go test ./internal/templates -run TestDocsListEveryColumn -update-docs", docsPath)
+	testenv.GeneratedDoc(t, docsPath, docsBegin, docsEndTag, renderDocs(), *updateDocs, "go test ./internal/templates -run TestDocsListEveryColumn -update-docs")
 }
 
 func renderDocs() string {
