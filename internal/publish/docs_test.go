@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trestle-dev/trestle/internal/testenv"
-
 	"github.com/trestle-dev/trestle/internal/delta/schema"
+	"github.com/trestle-dev/trestle/internal/testenv"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the table reference in docs/publishing.md")
