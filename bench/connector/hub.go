@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/trestle-dev/trestle/internal/connector/config"
+
+	"github.com/trestle-dev/trestle/internal/childproc"
 )
 
 // Names of the share the benchmark sets up.
@@ -157,9 +159,9 @@ type child struct {
 	err  error         // its exit, once done is closed
 }
 
-// startWatched starts cmd (see startChild) and watches for its exit.
+// startWatched starts cmd (see childproc.Start) and watches for its exit.
 func startWatched(cmd *exec.Cmd) (*child, error) {
-	exited, err := startChild(cmd)
+	exited, err := childproc.Start(cmd)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -12,30 +11,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// startChild starts a long-running child (the hub, the S3 server) so that the
-// kernel kills it if this program dies without cleaning up. Pdeathsig fires
-// when the thread that started the child exits, so the child is started from
-// a goroutine locked to its thread that then waits for it. The channel
-// receives the child's exit.
-func startChild(cmd *exec.Cmd) (<-chan error, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	started := make(chan error, 1)
-	exited := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the child
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		exited <- cmd.Wait()
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return exited, nil
-}
 
 // Peak RSS of a child. Linux's ru_maxrss of a child is not the child's
 // alone: Go starts children with clone(CLONE_VM|CLONE_VFORK), so the child

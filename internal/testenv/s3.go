@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/trestle-dev/trestle/internal/childproc"
 )
 
 // The S3-compatible server the tests run: Versity S3 Gateway (versitygw) with its
@@ -60,7 +61,7 @@ var (
 // binary starts the server: versitygw from $TRESTLE_TEST_S3_BIN, from PATH, or
 // installed once with "go install" into the user's cache folder. It listens on a
 // free 127.0.0.1 port with a temporary data folder and runs until the test binary
-// exits (on Linux the kernel kills it then; see startProcess). Each test gets its
+// exits (on Linux the kernel kills it then; see childproc.Start). Each test gets its
 // own bucket. Without the server the test is skipped, or fails in CI.
 func S3(t testing.TB) S3Server {
 	t.Helper()
@@ -162,7 +163,7 @@ func sweepStaleDirs() {
 		if err != nil {
 			continue
 		}
-		if pid, err := strconv.Atoi(string(b)); err == nil && pid != os.Getpid() && processGone(pid) {
+		if pid, err := strconv.Atoi(string(b)); err == nil && pid != os.Getpid() && childproc.Gone(pid) {
 			os.RemoveAll(d)
 		}
 	}
@@ -184,7 +185,7 @@ func runVersityGW(bin, addr, dataDir string, srv S3Server) error {
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+srv.AccessKey, "ROOT_SECRET_ACCESS_KEY="+srv.SecretKey)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	exited, err := startProcess(cmd)
+	exited, err := childproc.Start(cmd)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
