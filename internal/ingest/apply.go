@@ -17,7 +17,8 @@ type writes struct {
 	jobTitles   []planning.JobTitle
 	tags        []planning.Tag
 	people      []planning.Person
-	projects    []planning.Project // roles name people by employee_id
+	projects    []planning.Project // roles name people by employee_id, or by id when rolesByID
+	rolesByID   []bool
 	assignments []assignWrite
 	// personIDs and projectIDs resolve the keys of existing people and projects
 	// that projects' roles and assignments name.
@@ -112,6 +113,10 @@ func apply(ctx context.Context, tx store.Tx, pl *Plan) error {
 	personID := resolver(w.personIDs, people, func(p *planning.Person) (string, string) { return p.EmployeeID, p.ID })
 	projects := make([]planning.Project, len(w.projects))
 	for i, v := range w.projects {
+		if w.rolesByID[i] {
+			projects[i] = v
+			continue
+		}
 		roles := make([]planning.ProjectRole, len(v.Roles))
 		for j, r := range v.Roles {
 			id := personID(r.PersonID)

@@ -30,7 +30,8 @@ func benchPerson(n int) planning.Person {
 // people in place of 1% who left (created and deactivated). The time covers
 // MakePlan (validation, reading the hub, comparing) and Apply (one transaction
 // with history); the CSV parsing that would come before it is not included.
-func benchReplace(b *testing.B, be backend, n int) {
+// owned, when given, are the fields of people the set owns.
+func benchReplace(b *testing.B, be backend, n int, owned ...string) {
 	ctx := context.Background()
 	st, driver, dsn := be.open(b)
 	var planTime, applyTime time.Duration
@@ -65,7 +66,11 @@ func benchReplace(b *testing.B, be backend, n int) {
 		heap := mem.HeapAlloc
 		b.StartTimer()
 		start := time.Now()
-		pl, err := MakePlan(ctx, st, h.company.ID, set, Options{Mode: Replace, Source: planning.SourceSFTP, Actor: "bench"})
+		o := Options{Mode: Replace, Source: planning.SourceSFTP, Actor: "bench"}
+		if len(owned) > 0 {
+			o.Owned = map[planning.Kind][]string{planning.KindPerson: owned}
+		}
+		pl, err := MakePlan(ctx, st, h.company.ID, set, o)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,6 +106,19 @@ func benchReplace(b *testing.B, be backend, n int) {
 func BenchmarkReplacePeople100k(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) { benchReplace(b, be, 100_000) })
+	}
+}
+
+// BenchmarkReplacePeople100kOwned is BenchmarkReplacePeople100k with the set
+// owning some fields of people (as a QuickConnect sync with manual override
+// fields): every update merges the hub's record with the set's.
+//
+//	go test -run XXX -bench ReplacePeople100kOwned -benchtime 1x ./internal/ingest/
+func BenchmarkReplacePeople100kOwned(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			benchReplace(b, be, 100_000, "first_name", "last_name", "status", "group_codes", "hourly_wage", "union", "custom.shirt_size")
+		})
 	}
 }
 

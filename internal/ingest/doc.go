@@ -17,6 +17,10 @@
 //     what is unchanged. In Replace mode people and projects of the company that
 //     are missing from the set are deactivated (never deleted); a plan that would
 //     deactivate more than Options.HoldAbove of the active ones is held.
+//     With Options.Owned, an update takes only the fields the set owns from
+//     it and keeps the hub's value of the others (a sync's "manual override
+//     fields", edited in the hub); a record whose owned fields are the hub's is
+//     unchanged.
 //  3. Apply writes the plan in one store transaction, recorded in the change
 //     history with the plan's source and actor, after checking that the hub has not
 //     changed since the plan was made. Any failure writes nothing.

@@ -86,13 +86,17 @@ type Mode string
 // The modes.
 const (
 	// Merge creates and updates the records of the set and leaves every other
-	// record alone.
+	// record alone. A sync that does not deactivate the records missing from its
+	// source runs in this mode.
 	Merge Mode = "merge"
 	// Replace treats the people and the projects of the set as the complete list
 	// (a snapshot): people and projects of the company missing from it become
 	// inactive (never deleted), and their assignments after today end. A kind with
 	// no records in the set is not replaced. Groups, job titles, tags and
-	// assignments are merged in both modes.
+	// assignments are merged in both modes. A sync that deactivates the records
+	// missing from its source runs in this mode (Options.ReplaceKinds chooses
+	// the kinds); Options.HoldAbove guards against a source that lost most of
+	// its rows, and a source with no rows of a kind deactivates nothing.
 	Replace Mode = "replace"
 )
 
@@ -139,6 +143,32 @@ type Options struct {
 	DryRun bool
 	// Force makes Run apply a held plan.
 	Force bool
+	// Owned lists, per kind, the fields the set owns ("manual override fields"
+	// are the others): an update of a stored record takes only these fields from
+	// the set and keeps the hub's value of every other field, so that an edit
+	// made in the hub to a field the set does not own survives the next sync. A
+	// record whose owned fields equal the hub's is unchanged, and an update's
+	// listed changes name owned fields only. New records take every field of the
+	// set. Problems with fields an update does not write (an unknown code, a
+	// clashing email) are not reported for it.
+	//
+	// Fields are named as in the CSV templates and in problems: "first_name",
+	// "hourly_wage", "group_codes", "status", "address_1", "roles" (a list is
+	// owned whole), "custom" (every custom field) or "custom.<name>" (one). A
+	// kind missing from the map (or with no fields) owns every field. Groups,
+	// job titles, tags, people and projects can own fields; an unknown field
+	// name is an error naming it.
+	//
+	// A person whose status is not owned keeps the hub's status: one made
+	// inactive (by a replace or in the hub) is not made active again by the set.
+	Owned map[planning.Kind][]string
+	// ReplaceKinds, in Replace mode, limits the kinds replaced (people and
+	// projects missing from the set deactivated) to these: planning.KindPerson,
+	// planning.KindProject or both. Empty means both. The kinds not listed are
+	// merged.
+	ReplaceKinds []planning.Kind
+
+	owned map[planning.Kind]*owned
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -158,6 +188,14 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxDetails == 0 {
 		o.MaxDetails = DefaultMaxDetails
+	}
+	for _, k := range o.ReplaceKinds {
+		if k != planning.KindPerson && k != planning.KindProject {
+			return o, fmt.Errorf("only people and projects can be replaced, not %q", k)
+		}
+	}
+	if o.owned, err = compileOwned(o.Owned); err != nil {
+		return o, err
 	}
 	return o, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/trestle-dev/trestle/internal/planning"
 	"github.com/trestle-dev/trestle/internal/store"
@@ -34,9 +35,17 @@ type keyed[T any, P record[T]] struct {
 	// replace deactivates the stored records missing from the set. It needs a
 	// scan of the whole kind.
 	replace bool
-	// comparable returns record i's content as the store would hold it; nil
-	// means the content of its value.
-	comparable func(i int) []byte
+	// comparable returns record i as the store would hold it (for comparing
+	// with the stored one); nil means its value.
+	comparable func(i int) T
+	// owned is the fields an update takes from the set; nil means all of them.
+	owned *owned
+	// after holds, when fields are owned, the records of the set found in the
+	// hub as they will be after the plan: the hub's record with the set's owned
+	// fields.
+	after []*T
+	// flawed marks the records with problems of their own (or marked Invalid).
+	flawed []bool
 	// onStored sees every stored record read.
 	onStored func(P)
 	// writes are the records to upsert: creates, updates and deactivations.
@@ -49,7 +58,7 @@ type keyed[T any, P record[T]] struct {
 // keys used twice.
 func newKeyed[T any, P record[T]](kind planning.Kind, keyCol string, items []Item[T], ps *problems, plan *KindPlan) *keyed[T, P] {
 	k := &keyed[T, P]{kind: kind, keyCol: keyCol, items: items, rep: reporter{ps, kind}, plan: plan,
-		index: make(map[string]int, len(items)), ids: make([]string, len(items)),
+		index: make(map[string]int, len(items)), ids: make([]string, len(items)), flawed: make([]bool, len(items)),
 		want: map[string]bool{}, refs: map[string]*T{}}
 	for i := range items {
 		it := &items[i]
@@ -59,8 +68,10 @@ func newKeyed[T any, P record[T]](kind planning.Kind, keyCol string, items []Ite
 		key := p.Key()
 		if it.Invalid {
 			ps.flagged++
-		} else {
-			k.rep.addErrors(i, it.Origin, key, p.Validate())
+			k.flawed[i] = true
+		} else if errs := p.Validate(); len(errs) > 0 {
+			k.rep.addErrors(i, it.Origin, key, errs)
+			k.flawed[i] = true
 		}
 		if key == "" {
 			continue
@@ -106,13 +117,37 @@ func (k *keyed[T, P]) has(key string) bool {
 	return ok
 }
 
-// value returns the record with key as it will be after the plan: the set's, or
-// the hub's; nil when there is none.
+// value returns the record with key as it will be after the plan: the set's (or,
+// with owned fields, the merged one), or the hub's; nil when there is none.
 func (k *keyed[T, P]) value(key string) *T {
 	if i, ok := k.index[key]; ok {
-		return &k.items[i].Value
+		return k.current(i)
 	}
 	return k.refs[key]
+}
+
+// current returns record i of the set as it will be after the plan.
+func (k *keyed[T, P]) current(i int) *T {
+	if k.after != nil && k.after[i] != nil {
+		return k.after[i]
+	}
+	return &k.items[i].Value
+}
+
+// writesField reports whether the plan writes field of record i of the set: always
+// for a new record, only an owned field for an update. field is a problem's
+// field ("email", "tags[0].expires").
+func (k *keyed[T, P]) writesField(i int, field string) bool {
+	return k.owned == nil || k.ids[i] == "" || k.owned.covers(field)
+}
+
+// written keeps the references of record i that the plan writes (see
+// writesField).
+func (k *keyed[T, P]) written(i int, refs []planning.Ref) []planning.Ref {
+	if k.owned == nil || k.ids[i] == "" {
+		return refs
+	}
+	return slices.DeleteFunc(refs, func(r planning.Ref) bool { return !k.owned.covers(r.Field) })
 }
 
 // id returns the stored id of the record with key, or "" when it is new or
@@ -185,17 +220,35 @@ func (k *keyed[T, P]) match(i int, stored T) {
 	m := *P(&stored).GetMeta()
 	k.ids[i] = m.ID
 	old := content[T, P](stored)
-	var now []byte
-	if k.comparable != nil {
-		now = k.comparable(i)
-	} else {
-		now = content[T, P](k.items[i].Value)
+	v := k.items[i].Value
+	if k.owned != nil {
+		v = merge(k.owned, &stored, &v)
 	}
+	cmp := v
+	if k.comparable != nil {
+		if cmp = k.comparable(i); k.owned != nil {
+			cmp = merge(k.owned, &stored, &cmp)
+		}
+	}
+	if k.owned != nil {
+		if k.after == nil {
+			k.after = make([]*T, len(k.items))
+		}
+		after := v
+		k.after[i] = &after
+		if !k.flawed[i] {
+			// The hub's values may not go with the set's (a user without the
+			// email the set does not own).
+			for _, fe := range P(&after).Validate() {
+				k.rep.add(i, k.items[i].Origin, P(&after).Key(), fe.Field, "%s (with the hub's values of the fields this import does not own)", fe.Message)
+			}
+		}
+	}
+	now := content[T, P](cmp)
 	if bytes.Equal(old, now) {
 		k.plan.Unchanged++
 		return
 	}
-	v := k.items[i].Value
 	*P(&v).GetMeta() = planning.Meta{ID: m.ID, Version: m.Version}
 	k.writes = append(k.writes, v)
 	c := Change{Op: OpUpdate, Key: P(&v).Key(), Label: P(&v).Label(), Origin: k.items[i].Origin}

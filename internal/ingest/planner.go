@@ -84,6 +84,9 @@ func (p *planner) run(ctx context.Context) error {
 	p.projects = newKeyed[planning.Project](planning.KindProject, "project_number", s.Projects, &p.ps, &pl.Projects)
 	p.people.status = func(v *planning.Person) planning.Status { return v.Status }
 	p.projects.status = func(v *planning.Project) planning.Status { return v.Status }
+	o := p.opts.owned
+	p.groups.owned, p.jobTitles.owned, p.tags.owned = o[planning.KindGroup], o[planning.KindJobTitle], o[planning.KindTag]
+	p.people.owned, p.projects.owned = o[planning.KindPerson], o[planning.KindProject]
 	as := p.normalizeAssignments()
 	p.gatherWants(as)
 
@@ -99,19 +102,18 @@ func (p *planner) run(ctx context.Context) error {
 	}
 	p.checkRefs(p.jobTitles.rep, len(s.JobTitles), func(i int) (Origin, string, []planning.Ref) {
 		v := &s.JobTitles[i]
-		return v.Origin, v.Value.Key(), v.Value.Refs()
+		return v.Origin, v.Value.Key(), p.jobTitles.written(i, v.Value.Refs())
 	})
 	p.checkRefs(p.tags.rep, len(s.Tags), func(i int) (Origin, string, []planning.Ref) {
 		v := &s.Tags[i]
-		return v.Origin, v.Value.Key(), v.Value.Refs()
+		return v.Origin, v.Value.Key(), p.tags.written(i, v.Value.Refs())
 	})
 
 	// People: the whole company is read for a replace (to find who is missing) or
 	// when the set is large against it; otherwise by key.
-	replace := pl.Mode == Replace
 	p.unique = newUniqueness(p.people)
 	p.people.onStored = p.unique.see
-	p.people.replace = replace && len(s.People) > 0
+	p.people.replace = p.replaces(planning.KindPerson) && len(s.People) > 0
 	scan, err := p.scanKind(ctx, p.people.replace, len(s.People), p.tx.People())
 	if err != nil {
 		return err
@@ -130,7 +132,7 @@ func (p *planner) run(ctx context.Context) error {
 
 	// Projects, after the people their roles name.
 	p.prepareProjects()
-	p.projects.replace = replace && len(s.Projects) > 0
+	p.projects.replace = p.replaces(planning.KindProject) && len(s.Projects) > 0
 	if scan, err = p.scanKind(ctx, p.projects.replace, len(s.Projects), p.tx.Projects()); err != nil {
 		return err
 	}
@@ -140,7 +142,7 @@ func (p *planner) run(ctx context.Context) error {
 	p.projects.finish()
 	p.checkRefs(p.projects.rep, len(s.Projects), func(i int) (Origin, string, []planning.Ref) {
 		v := &s.Projects[i]
-		return v.Origin, v.Value.Key(), v.Value.Refs()
+		return v.Origin, v.Value.Key(), p.projects.written(i, v.Value.Refs())
 	})
 	p.groups.finish()
 	p.jobTitles.finish()
@@ -154,6 +156,13 @@ func (p *planner) run(ctx context.Context) error {
 	}
 	p.collectWrites(as)
 	return nil
+}
+
+// replaces reports whether the plan deactivates the records of kind (people or
+// projects) missing from the set: in Replace mode, for the kinds of
+// Options.ReplaceKinds.
+func (p *planner) replaces(kind planning.Kind) bool {
+	return p.plan.Mode == Replace && (len(p.opts.ReplaceKinds) == 0 || slices.Contains(p.opts.ReplaceKinds, kind))
 }
 
 // expandAllGroups puts the people and projects marked AllGroups in every group
@@ -283,10 +292,13 @@ func (p *planner) checkPeople() {
 	s := p.set
 	p.checkRefs(p.people.rep, len(s.People), func(i int) (Origin, string, []planning.Ref) {
 		v := &s.People[i]
-		return v.Origin, v.Value.Key(), v.Value.Refs()
+		return v.Origin, v.Value.Key(), p.people.written(i, v.Value.Refs())
 	})
 	for i := range s.People {
 		v := &s.People[i]
+		if !p.people.writesField(i, "tags") {
+			continue
+		}
 		for j, t := range v.Value.Tags {
 			if def := p.tags.value(t.Code); def != nil && def.RequiresExpiry && t.Expires.IsZero() {
 				p.people.rep.add(i, v.Origin, v.Value.Key(), fmt.Sprintf("tags[%d].expires", j),
@@ -308,7 +320,7 @@ func (p *planner) prepareProjects() {
 			}
 		}
 	}
-	p.projects.comparable = func(i int) []byte {
+	p.projects.comparable = func(i int) planning.Project {
 		v := s.Projects[i].Value
 		v.Roles = p.resolveRoles(v.Roles, func(key string) string {
 			if id := p.people.id(key); id != "" {
@@ -316,7 +328,7 @@ func (p *planner) prepareProjects() {
 			}
 			return "new:" + key
 		})
-		return content[planning.Project](v)
+		return v
 	}
 }
 
@@ -368,6 +380,13 @@ func (p *planner) collectWrites(as []assignment) {
 	w := &p.plan.w
 	w.groups, w.jobTitles, w.tags = p.groups.writes, p.jobTitles.writes, p.tags.writes
 	w.people, w.projects = p.people.writes, p.projects.writes
+	// The roles of a project written as the hub has them (a deactivation, or an
+	// update that does not own the roles) name people by id already.
+	w.rolesByID = make([]bool, len(w.projects))
+	for n := range w.projects {
+		i, inSet := p.projects.index[w.projects[n].ProjectNumber]
+		w.rolesByID[n] = !inSet || !p.projects.writesField(i, "roles")
+	}
 	w.personIDs, w.projectIDs = map[string]string{}, map[string]string{}
 	for i := range p.set.Projects {
 		for _, r := range p.set.Projects[i].Value.Roles {

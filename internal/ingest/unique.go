@@ -10,7 +10,9 @@ import (
 
 // uniqueness checks that emails and mobile phones stay unique in the company once
 // the set is applied. A value may move between two people of the set (a swap),
-// since the store frees the values given up before it writes the new ones.
+// since the store frees the values given up before it writes the new ones. With
+// owned fields, an update that does not own a field neither writes the set's
+// value nor gives up the hub's.
 type uniqueness struct {
 	people *keyed[planning.Person, *planning.Person]
 	fields []uniqueField
@@ -20,9 +22,9 @@ type uniqueness struct {
 type uniqueField struct {
 	name string
 	get  func(*planning.Person) string
-	// set maps each value in the set to the person holding it there; held, to the
-	// person of the hub holding it now.
-	set  map[string]int
+	// set holds the values of the set; held maps them to the person of the hub
+	// holding them now.
+	set  map[string]bool
 	held map[string]holder
 }
 
@@ -34,25 +36,13 @@ func newUniqueness(people *keyed[planning.Person, *planning.Person]) *uniqueness
 		{name: "email", get: func(p *planning.Person) string { return p.Email }},
 		{name: "mobile_phone", get: func(p *planning.Person) string { return p.MobilePhone }},
 	}}
-	items := people.items
 	for f := range u.fields {
 		uf := &u.fields[f]
-		uf.set, uf.held = map[string]int{}, map[string]holder{}
-		for i := range items {
-			v := &items[i].Value
-			val := uf.get(v)
-			if val == "" {
-				continue
+		uf.set, uf.held = map[string]bool{}, map[string]holder{}
+		for i := range people.items {
+			if val := uf.get(&people.items[i].Value); val != "" {
+				uf.set[val] = true
 			}
-			if j, ok := people.index[v.EmployeeID]; !ok || j != i {
-				continue // a repeated or missing key, reported already
-			}
-			if j, dup := uf.set[val]; dup {
-				people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name, "%q is also used by %s (%s); each person needs their own",
-					val, describe(items[j].Origin, planning.KindPerson, j), items[j].Value.Label())
-				continue
-			}
-			uf.set[val] = i
 		}
 	}
 	return u
@@ -96,27 +86,55 @@ func (u *uniqueness) lookup(ctx context.Context, c store.Collection[planning.Per
 	return nil
 }
 
-// check reports values held in the hub by a person who keeps them: one who is
-// not in the set (people missing from a replace keep theirs, too).
+// check reports values the set gives two people, and values held in the hub by
+// a person who keeps them: one who is not in the set (people missing from a
+// replace keep theirs, too), or whose update does not own the field.
 func (u *uniqueness) check() {
-	items := u.people.items
+	people, items := u.people, u.people.items
 	for f := range u.fields {
 		uf := &u.fields[f]
+		// writer maps each value the plan writes to the person of the set
+		// writing it.
+		writer := map[string]int{}
+		for i := range items {
+			v := &items[i].Value
+			val := uf.get(v)
+			if val == "" {
+				continue
+			}
+			if j, ok := people.index[v.EmployeeID]; !ok || j != i || !people.writesField(i, uf.name) {
+				continue // a repeated or missing key (reported already), or a value not written
+			}
+			if j, dup := writer[val]; dup {
+				people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name, "%q is also used by %s (%s); each person needs their own",
+					val, describe(items[j].Origin, planning.KindPerson, j), items[j].Value.Label())
+				continue
+			}
+			writer[val] = i
+		}
 		for val, h := range uf.held {
-			i := uf.set[val]
+			i, written := writer[val]
+			if !written {
+				continue
+			}
 			v := &items[i].Value
 			if h.key == v.EmployeeID {
 				continue
 			}
-			if _, moves := u.people.index[h.key]; moves {
-				continue // the holder is in the set with another value
+			if j, inSet := people.index[h.key]; inSet {
+				if people.writesField(j, uf.name) {
+					continue // the holder is in the set with another value
+				}
+				people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name,
+					"%q is already used by %s in the hub, who keeps it (this import does not own their %s); use another", val, h.label, uf.name)
+				continue
 			}
-			if u.people.replace {
-				u.people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name,
+			if people.replace {
+				people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name,
 					"%q is already used by %s in the hub, who is not in this import and keeps it (people missing from a replace are made inactive, not removed); use another", val, h.label)
 				continue
 			}
-			u.people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name,
+			people.rep.add(i, items[i].Origin, v.EmployeeID, uf.name,
 				"%q is already used by %s in the hub; change theirs in the same import, or use another", val, h.label)
 		}
 	}

@@ -1,7 +1,8 @@
 // Package store keeps the hub's data: companies, users and memberships, each
 // company's planning records, with a change history written in the same transaction
 // as every change, Delta Sharing's shares, tokens and access log, the log of
-// import runs and the SFTP server's accounts.
+// import runs, the SFTP server's accounts, QuickConnect's connections and runs,
+// and named locks that let one of several hub processes do a job alone.
 //
 // Store is the one interface the rest of Trestle uses; the sqlstore package has its
 // two backends, SQLite (the embedded default) and PostgreSQL, and storetest holds the
@@ -67,6 +68,10 @@ type Store interface {
 	Imports
 	// SFTPAccounts has the SFTP server's accounts.
 	SFTPAccounts
+	// QuickConnect has QuickConnect's connections and the history of their runs.
+	QuickConnect
+	// Locks has named locks held across the hub's processes.
+	Locks
 }
 
 // Actor says who or what makes a change: the way in (source) and, when known, the

@@ -37,3 +37,41 @@ func TestSQLite(t *testing.T) {
 func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })
 }
+
+// TestSharedSQLite runs the two-store tests on two stores of one SQLite file,
+// as two parts of one process would open it.
+func TestSharedSQLite(t *testing.T) {
+	url := "sqlite://" + filepath.Join(t.TempDir(), "hub.db")
+	storetest.RunShared(t, openURLStore(t, url), openURLStore(t, url))
+}
+
+// TestSharedPostgres runs the two-store tests on two stores of one PostgreSQL
+// database, as two hub processes would open it; stores on two schemas of the
+// database (two hubs) do not share locks.
+func TestSharedPostgres(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	a, b := openURLStore(t, url), openURLStore(t, url)
+	storetest.RunShared(t, a, b)
+	other := openPostgres(t)
+	release, ok, err := a.TryLock(context.Background(), "scheduler")
+	if err != nil || !ok {
+		t.Fatalf("lock: %v, %v", ok, err)
+	}
+	defer release()
+	if release, ok, err := other.TryLock(context.Background(), "scheduler"); err != nil || !ok {
+		t.Fatalf("a hub in another schema could not take its own lock: %v, %v", ok, err)
+	} else {
+		release()
+	}
+}
+
+// openURLStore opens a store at url (SQLite or PostgreSQL).
+func openURLStore(t testing.TB, url string) store.Store {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Opener) {
 		{"SharingAccessLog", testSharingAccessLog},
 		{"ImportRuns", testImportRuns},
 		{"SFTPAccounts", testSFTPAccounts},
+		{"QCConnections", testQCConnections},
+		{"QCRuns", testQCRuns},
+		{"Locks", testLocks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, st) })
