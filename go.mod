@@ -24,6 +24,14 @@ require (
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/go-sql-driver/mysql v1.10.1
+	github.com/golang-sql/civil v0.0.0-20220223132316-b832511892a9 // indirect
+	github.com/golang-sql/sqlexp v0.1.0 // indirect
+	github.com/microsoft/go-mssqldb v1.11.2
+)
+
+require (
 	github.com/kr/fs v0.1.0 // indirect
 	github.com/pkg/sftp v1.13.12
 	golang.org/x/crypto v0.58.0
