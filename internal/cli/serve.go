@@ -26,6 +26,7 @@ func newServeCmd(g *globals) *cobra.Command {
 		pub      publishFlags
 		share    sharingFlags
 		sftp     sftpFlags
+		qc       qcFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -45,7 +46,7 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, g, addr, withDemo, grace, pub, share, sftp)
+			return serve(ctx, g, addr, withDemo, grace, pub, share, sftp, qc)
 		},
 	}
 	f := cmd.Flags()
@@ -57,6 +58,8 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 	f.BoolVar(&pub.enabled, "publish", true, "keep every company's shared Delta tables current (see trestle publish)")
 	f.DurationVar(&pub.debounce, "publish-debounce", time.Second, "publish changes once none has arrived for this long")
 	f.StringVar(&sftp.addr, "sftp-addr", "127.0.0.1:2022", "SFTP drop listen address (uploads of the CSV templates replace a company's people and projects); off to run without it")
+	f.BoolVar(&qc.enabled, "quickconnect", true, "run the QuickConnect connections on their schedules (see trestle quickconnect)")
+	f.StringVar(&qc.secrets, "quickconnect-secrets", "", "a YAML file of secrets QuickConnect sources name as secret:NAME")
 	f.Float64Var(&sftp.holdAbove, "sftp-hold-above", 0.5, "hold an SFTP upload that would deactivate more than this share of the active people or projects")
 	return cmd
 }
@@ -67,7 +70,7 @@ type publishFlags struct {
 	debounce time.Duration
 }
 
-func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags, sftp sftpFlags) error {
+func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags, sftp sftpFlags, qc qcFlags) error {
 	log := g.log
 	start := time.Now()
 	log.Info("starting trestle", "version", buildinfo.Get().Version, "data_dir", g.dataDir)
@@ -123,11 +126,20 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 	} else {
 		published <- nil
 	}
+	qcDone := make(chan error, 1)
+	if qc.enabled {
+		if err := startQuickConnect(pctx, g, st, qc, qcDone); err != nil {
+			return err
+		}
+	} else {
+		qcDone <- nil
+	}
 	h.SetReady()
 	log.Info("trestle is ready", "url", "http://"+h.Addr(), "startup", time.Since(start).Round(time.Millisecond))
 	err = <-served
 	stopPublishing()
 	<-published // the store closes after the publisher stopped
+	<-qcDone
 	if serr := <-sftpDone; err == nil && serr != nil && !errors.Is(serr, context.Canceled) {
 		err = serr
 	}

@@ -2,6 +2,7 @@ package quickconnect
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -147,4 +148,35 @@ func (d *Definition) sourceConfig(e mapping.Entity) source.Config {
 		cfg.Query = es.Query
 	}
 	return cfg
+}
+
+// Test opens each entity's source of a definition, reads its columns and
+// checks them against the mapping, reading no rows. It returns one line per
+// entity and an error when any failed.
+func Test(ctx context.Context, definition string, secrets *source.Secrets) ([]string, error) {
+	def, err := ParseDefinition([]byte(definition), time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	var errs []error
+	for _, e := range def.entities() {
+		src, err := source.Open(ctx, def.sourceConfig(e), source.Options{Secrets: secrets})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e, err))
+			lines = append(lines, fmt.Sprintf("%s: FAILED: %v", e, err))
+			continue
+		}
+		cols := src.Columns()
+		err = def.mapping.CheckColumns(e, cols)
+		desc := src.String()
+		src.Close()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", e, err))
+			lines = append(lines, fmt.Sprintf("%s: FAILED: %s: %v", e, desc, err))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s: ok: %s, %d columns", e, desc, len(cols)))
+	}
+	return lines, errors.Join(errs...)
 }
