@@ -293,6 +293,17 @@ func truncate(set *ingest.Set, e mapping.Entity) {
 	}
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+// oneLine puts a plan summary on one line: "replace into acme: people: 3
+// new, ...; projects: ...".
+func oneLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	return lines[0] + " " + strings.Join(lines[1:], "; ")
+}
 
 func joinHolds(h []string) string { return strings.Join(h, "; ") }

@@ -71,7 +71,7 @@ mapping:
       group_codes: {value: KS}
 `
 
-func newHub(t *testing.T) (store.Store, planning.Company) {
+func newHub(t testing.TB) (store.Store, planning.Company) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"))
