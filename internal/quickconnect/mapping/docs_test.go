@@ -104,7 +104,14 @@ func TestDocsYAMLParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	section := string(doc)
+	if i := strings.Index(section, "\n## Mapping"); i >= 0 {
+		section = section[i+1:]
+		if j := strings.Index(section[3:], "\n## "); j >= 0 {
+			section = section[:j+3]
+		}
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(section, -1)
 	if len(blocks) < 8 {
 		t.Fatalf("found %d yaml blocks; the Mapping section should have its examples", len(blocks))
 	}
