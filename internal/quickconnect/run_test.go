@@ -151,9 +151,11 @@ func TestRunFromERP(t *testing.T) {
 			e.exec(t, `UPDATE employees SET date_terminated = '2026-11-01' WHERE emp_no = 'E2'`)
 			e.exec(t, `UPDATE jobs SET address = '2600 River Rd' WHERE job_number = 'J-1'`)
 			e.exec(t, `INSERT INTO jobs VALUES ('J-3', 'School', 'A', '3 School Ln', '2026-12-01')`)
+			e.exec(t, `DELETE FROM employees WHERE emp_no = 'E5'`) // gone from the system of record
 			run = runOnce(t, st, conn)
 			p, pr := run.Counts["people"], run.Counts["projects"]
-			if run.Status != store.QCOK || p.Created != 1 || p.Updated != 1 || p.Unchanged != 4 || pr.Created != 1 || pr.Updated != 1 || pr.Unchanged != 1 {
+			if run.Status != store.QCOK || p.Created != 1 || p.Updated != 1 || p.Deactivated != 1 || p.Unchanged != 3 ||
+				pr.Created != 1 || pr.Updated != 1 || pr.Unchanged != 1 {
 				t.Fatalf("third run: %s %s people %+v projects %+v", run.Status, run.Message, p, pr)
 			}
 			var status planning.Status
@@ -178,12 +180,16 @@ func TestRunFromERP(t *testing.T) {
 			if run := runOnce(t, st, bad); run.Status != store.QCFailed || !strings.Contains(run.Message, "rate_of_pay") {
 				t.Fatalf("missing column: %s %s", run.Status, run.Message)
 			}
-			bad.Definition = fmt.Sprintf(definition, "postgres", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2")
-			if run := runOnce(t, st, bad); run.Status != store.QCFailed || !strings.Contains(run.Message, "127.0.0.1:1") {
+			bad.Definition = strings.Replace(conn.Definition, "SELECT * FROM jobs", "SELECT * FROM no_such_table", 1)
+			if run := runOnce(t, st, bad); run.Status != store.QCFailed || !strings.Contains(run.Message, "no_such_table") {
+				t.Fatalf("failing query: %s %s", run.Status, run.Message)
+			}
+			bad.Definition = fmt.Sprintf(definition, "postgres", "postgres://nobody:hunter2@127.0.0.1:1/x?connect_timeout=2")
+			if run := runOnce(t, st, bad); run.Status != store.QCFailed || !strings.Contains(run.Message, "127.0.0.1:1") || strings.Contains(run.Message, "hunter2") {
 				t.Fatalf("unreachable: %s %s", run.Status, run.Message)
 			}
 			runs, err := st.QCRuns(ctx, c.ID, conn.ID, 0)
-			if err != nil || len(runs) != 6 {
+			if err != nil || len(runs) != 7 {
 				t.Fatalf("history: %d runs (%v)", len(runs), err)
 			}
 		})
