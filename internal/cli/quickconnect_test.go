@@ -67,6 +67,16 @@ mapping:
 	if out := must("quickconnect", "run", "--company", "acme", "--name", "hr"); !strings.Contains(out, "run unchanged") {
 		t.Fatalf("second run: %s", out)
 	}
+	// The same source under a changed mapping is applied again, not skipped.
+	if raw, err := os.ReadFile(def); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(def, []byte(strings.Replace(string(raw), "first_name: first", "first_name: {column: first, case: upper}", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must("quickconnect", "save", "--company", "acme", "--name", "hr", def)
+	if out := must("quickconnect", "run", "--company", "acme", "--name", "hr"); !strings.Contains(out, "~2") {
+		t.Fatalf("run after a mapping change: %s", out)
+	}
 	write("E1,Ann,One\nE3,Cy,Three\n") // Ben leaves, Cy joins
 	if out := must("quickconnect", "run", "--company", "acme", "--name", "hr"); !strings.Contains(out, "+1 ~0 -1") {
 		t.Fatalf("third run: %s", out)
@@ -76,7 +86,7 @@ mapping:
 	if code != 1 || !strings.Contains(out, "run invalid") {
 		t.Fatalf("invalid run: %d %s", code, out)
 	}
-	if out := must("quickconnect", "history", "--company", "acme", "--name", "hr"); strings.Count(out, "\n") != 6 {
+	if out := must("quickconnect", "history", "--company", "acme", "--name", "hr"); strings.Count(out, "\n") != 7 {
 		t.Fatalf("history:\n%s", out)
 	}
 	if out := must("quickconnect", "list", "--company", "acme"); !strings.Contains(out, "hr") || !strings.Contains(out, "invalid") {

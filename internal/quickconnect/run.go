@@ -2,6 +2,8 @@ package quickconnect
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -98,10 +100,15 @@ func (r *runner) sync(ctx context.Context) (string, string) {
 	if err != nil {
 		return store.QCFailed, err.Error()
 	}
+	// What the sources held at the last applied run, unless the definition
+	// changed since (a new mapping must be applied to unchanged sources too).
 	prev := map[string]string{}
-	if last, err := r.st.LastQCRun(ctx, r.conn.ID, store.QCOK, store.QCUnchanged); err == nil && last.Trigger != store.QCTriggerDryRun {
+	version := definitionVersion(r.conn.Definition)
+	if last, err := r.st.LastQCRun(ctx, r.conn.ID, store.QCOK, store.QCUnchanged); err == nil && last.Trigger != store.QCTriggerDryRun &&
+		last.Fingerprints[definitionKey] == version {
 		prev = last.Fingerprints
 	}
+	r.run.Fingerprints[definitionKey] = version
 	mctx := mapping.Context{Today: r.o.Today, Location: loc}
 	set := &ingest.Set{}
 	changed := false
@@ -228,6 +235,15 @@ func (r *runner) read(ctx context.Context, def *Definition, e mapping.Entity, mc
 		return fp, true, nil
 	}
 	return fp, false, nil
+}
+
+// definitionKey keys the definition's version among a run's fingerprints.
+const definitionKey = "_definition"
+
+// definitionVersion identifies a connection definition.
+func definitionVersion(def string) string {
+	sum := sha256.Sum256([]byte(def))
+	return hex.EncodeToString(sum[:12])
 }
 
 // rowError records a row error (the first store.QCMaxRowErrors are kept).
