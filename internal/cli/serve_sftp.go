@@ -40,7 +40,7 @@ func startSFTP(ctx context.Context, g *globals, st store.Store, f sftpFlags) (<-
 		return nil, err
 	}
 	srv, err := sftpd.New(sftpd.Config{Addr: f.addr, HostKey: key, Accounts: sftpAccounts{st: st}, Root: g.sftpRoot(),
-		Processor: sftpProcessor{st: st, holdAbove: f.holdAbove}, Log: g.log.With("component", "sftp")})
+		Processor: sftpProcessor{st: st, holdAbove: f.holdAbove}, Log: g.log})
 	if err != nil {
 		return nil, err
 	}
