@@ -18,15 +18,6 @@ import (
 	"github.com/trestle-dev/trestle/internal/store/sqlstore"
 )
 
-// importFailedError is an import that did not apply: exit code 1 after the
-// report.
-type importFailedError struct{ msg string }
-
-func (e *importFailedError) Error() string { return e.msg }
-
-// ExitCode is 1.
-func (e *importFailedError) ExitCode() int { return 1 }
-
 // newImportCmd is "trestle import".
 func newImportCmd(g *globals) *cobra.Command {
 	var (
@@ -86,7 +77,7 @@ unless --keep-source-of-truth. Every run is kept in the import history
 				case store.ImportApplied, store.ImportDryRun, store.ImportUnchanged:
 					return nil
 				}
-				return &importFailedError{msg: rep.Run.Message}
+				return &outcomeError{msg: rep.Run.Message}
 			})
 		},
 	}

@@ -19,14 +19,6 @@ import (
 	"github.com/trestle-dev/trestle/internal/store/sqlstore"
 )
 
-// qcFailedError is a run that did not apply: exit code 1.
-type qcFailedError struct{ msg string }
-
-func (e *qcFailedError) Error() string { return e.msg }
-
-// ExitCode is 1.
-func (e *qcFailedError) ExitCode() int { return 1 }
-
 // newQuickConnectCmd is "trestle quickconnect": scheduled syncs from systems
 // of record.
 func newQuickConnectCmd(g *globals) *cobra.Command {
@@ -148,7 +140,7 @@ See docs/quickconnect.md for the definition file.`,
 					if r.Status == store.QCOK || r.Status == store.QCUnchanged {
 						return nil
 					}
-					return &qcFailedError{msg: fmt.Sprintf("run %s: %s", r.Status, r.Message)}
+					return &outcomeError{msg: fmt.Sprintf("run %s: %s", r.Status, r.Message)}
 				})
 			},
 		}

@@ -57,6 +57,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 type exitCoder interface{ ExitCode() int }
 
+// outcomeError is a command that ran but whose work did not apply (an import
+// that is invalid or held, a sync run that failed): its report is printed,
+// then this one line, and the exit code is 1.
+type outcomeError struct{ msg string }
+
+func (e *outcomeError) Error() string { return e.msg }
+
+// ExitCode is 1.
+func (e *outcomeError) ExitCode() int { return 1 }
+
 // oneLine keeps an error message on one line.
 func oneLine(err error) string { return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ") }
 

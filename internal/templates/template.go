@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trestle-dev/trestle/internal/planning"
+	"github.com/trestle-dev/trestle/internal/suggest"
 )
 
 // Type is the kind of value a column holds. Syntax says how to write it.
@@ -214,7 +215,7 @@ func unknownColumn(s *Spec, name string) string {
 		if c.Name == want {
 			return msg + "; did you mean " + c.Name + "?"
 		}
-		if d := editDistance(want, c.Name); d < bestDist && len(c.Name) > 3 {
+		if d := suggest.Distance(want, c.Name); d < bestDist && len(c.Name) > 3 {
 			best, bestDist = c.Name, d
 		}
 	}
@@ -225,25 +226,4 @@ func unknownColumn(s *Spec, name string) string {
 		return msg + "; remove it, or name it custom." + want + " to keep it as a custom field"
 	}
 	return msg + "; remove it"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	sg "github.com/trestle-dev/trestle/internal/suggest"
 )
 
 // ParseError is every problem found in a mapping file. Parse returns one when
@@ -246,7 +248,7 @@ func suggest(name string, allowed []string) string {
 		if a == want {
 			return "; did you mean " + a + "?"
 		}
-		if d := editDistance(want, a); d < bestDist && len(a) > 3 {
+		if d := sg.Distance(want, a); d < bestDist && len(a) > 3 {
 			best, bestDist = a, d
 		}
 	}
@@ -268,25 +270,4 @@ func orList(values []string) string {
 		return values[0]
 	}
 	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
