@@ -209,7 +209,7 @@ func (s *Store) RecordQCRun(ctx context.Context, r store.QCRun) (store.QCRun, er
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return r, fmt.Errorf("read QuickConnect connection %s: %w", r.ConnectionID, err)
 	case company == "":
-		return r, fmt.Errorf("cannot record the QuickConnect run: %w", &qcNotFoundError{by: "id", val: r.ConnectionID})
+		return r, fmt.Errorf("cannot record the QuickConnect run: %w", qcMissing("id", r.ConnectionID))
 	case company != r.CompanyID:
 		return r, fmt.Errorf("cannot record the QuickConnect run: connection %s belongs to another company than %s", r.ConnectionID, c.Slug)
 	}

@@ -28,20 +28,25 @@ func scanQCConnection(sc interface{ Scan(...any) error }) (store.QCConnection, e
 	return c, err
 }
 
-// qcNameKey is how connection names are compared: case-insensitively.
-func qcNameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+// lookupKey is how names looked up case-insensitively (QuickConnect
+// connections, SFTP usernames) are compared: trimmed, then store.NameKey.
+func lookupKey(name string) string { return store.NameKey(strings.TrimSpace(name)) }
 
-// qcNotFoundError says which connection was not found. It matches
-// store.ErrNotFound.
-type qcNotFoundError struct{ by, val string }
+// missingError says which record was not found ("no SFTP account with
+// username \"bob\""). It matches store.ErrNotFound.
+type missingError struct{ what, by, val string }
 
 // Error says what was not found.
-func (e *qcNotFoundError) Error() string {
-	return fmt.Sprintf("no QuickConnect connection with %s %q", e.by, e.val)
-}
+func (e *missingError) Error() string { return fmt.Sprintf("no %s with %s %q", e.what, e.by, e.val) }
 
 // Is makes errors.Is(err, store.ErrNotFound) true.
-func (e *qcNotFoundError) Is(target error) bool { return target == store.ErrNotFound }
+func (e *missingError) Is(target error) bool { return target == store.ErrNotFound }
+
+// qcMissing and sftpMissing name the records of this file and sftp_accounts.go.
+func qcMissing(by, val string) *missingError {
+	return &missingError{"QuickConnect connection", by, val}
+}
+func sftpMissing(by, val string) *missingError { return &missingError{"SFTP account", by, val} }
 
 // qcHistoryDoc is what the change history keeps of a connection: no
 // definition.
@@ -73,15 +78,15 @@ func qcHistory(c store.QCConnection, op store.Operation, before store.QCConnecti
 
 // qcConnectionByName reads a company's connection by name in q (ErrNotFound).
 func (s *Store) qcConnectionByName(ctx context.Context, q querier, companyID, name string) (store.QCConnection, error) {
-	key := qcNameKey(name)
+	key := lookupKey(name)
 	if !isUUID(companyID) || !store.ValidQCName(key) {
-		return store.QCConnection{}, &qcNotFoundError{by: "name", val: name}
+		return store.QCConnection{}, qcMissing("name", name)
 	}
 	b := s.d.build().sql("SELECT " + qcConnectionCols + " FROM qc_connections q WHERE q.company_id = ").arg(companyID).
 		sql(" AND q.name_key = ").arg(key)
 	c, err := scanQCConnection(q.QueryRowContext(ctx, b.String(), b.args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, &qcNotFoundError{by: "name", val: name}
+		return c, qcMissing("name", name)
 	}
 	return c, err
 }
@@ -114,7 +119,7 @@ func (s *Store) SaveQCConnection(ctx context.Context, c store.QCConnection, by s
 		if errors.Is(err, store.ErrNotFound) {
 			c.ID, c.CreatedAt, c.UpdatedAt = uuid.NewString(), now, now
 			b := s.d.build().sql("INSERT INTO qc_connections (id, company_id, name, name_key, definition, enabled, created_at, updated_at) VALUES (").
-				arg(c.ID).sql(", ").arg(c.CompanyID).sql(", ").arg(c.Name).sql(", ").arg(qcNameKey(c.Name)).sql(", ").arg(c.Definition).sql(", ").
+				arg(c.ID).sql(", ").arg(c.CompanyID).sql(", ").arg(c.Name).sql(", ").arg(lookupKey(c.Name)).sql(", ").arg(c.Definition).sql(", ").
 				arg(s.d.boolean(c.Enabled)).sql(", ").arg(s.d.ts(c.CreatedAt)).sql(", ").arg(s.d.ts(c.UpdatedAt)).
 				sql(") ON CONFLICT (company_id, name_key) DO NOTHING")
 			res, err := q.ExecContext(ctx, b.String(), b.args...)

@@ -29,19 +29,6 @@ func scanSFTPAccount(sc interface{ Scan(...any) error }) (store.SFTPAccount, err
 	return a, err
 }
 
-// usernameKey is how SFTP usernames are compared: case-insensitively.
-func usernameKey(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
-
-// sftpNotFoundError says which SFTP account was not found. It matches
-// store.ErrNotFound.
-type sftpNotFoundError struct{ by, val string }
-
-func (e *sftpNotFoundError) Error() string {
-	return fmt.Sprintf("no SFTP account with %s %q", e.by, e.val)
-}
-
-func (e *sftpNotFoundError) Is(target error) bool { return target == store.ErrNotFound }
-
 // sftpHistoryDoc is what the change history keeps of an account: no password
 // hash, no keys.
 type sftpHistoryDoc struct {
@@ -76,14 +63,14 @@ func sftpCredentials(a *store.SFTPAccount, errs *planning.Errors) {
 
 // sftpAccountByKey reads an account by username in q (ErrNotFound).
 func (s *Store) sftpAccountByKey(ctx context.Context, q querier, username string) (store.SFTPAccount, error) {
-	key := usernameKey(username)
+	key := lookupKey(username)
 	if !store.ValidSFTPUsername(key) {
-		return store.SFTPAccount{}, &sftpNotFoundError{by: "username", val: username}
+		return store.SFTPAccount{}, sftpMissing("username", username)
 	}
 	b := s.d.build().sql("SELECT " + sftpAccountCols + " FROM sftp_accounts a WHERE a.username_key = ").arg(key)
 	a, err := scanSFTPAccount(q.QueryRowContext(ctx, b.String(), b.args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, &sftpNotFoundError{by: "username", val: username}
+		return a, sftpMissing("username", username)
 	}
 	return a, err
 }
@@ -111,7 +98,7 @@ func (s *Store) CreateSFTPAccount(ctx context.Context, a store.SFTPAccount, by s
 	a.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
 	err = s.adminTx(ctx, by, func(q querier, record func(historyRow)) error {
 		b := s.d.build().sql("SELECT a.username, c.slug FROM sftp_accounts a JOIN companies c ON c.id = a.company_id WHERE a.username_key = ").
-			arg(usernameKey(a.Username))
+			arg(lookupKey(a.Username))
 		var held, slug string
 		err := q.QueryRowContext(ctx, b.String(), b.args...).Scan(&held, &slug)
 		if err == nil {
@@ -120,7 +107,7 @@ func (s *Store) CreateSFTPAccount(ctx context.Context, a store.SFTPAccount, by s
 			return err
 		}
 		b = s.d.build().sql("INSERT INTO sftp_accounts (id, company_id, username, username_key, password_hash, authorized_keys, created_at) VALUES (").
-			arg(a.ID).sql(", ").arg(a.CompanyID).sql(", ").arg(a.Username).sql(", ").arg(usernameKey(a.Username)).sql(", ").
+			arg(a.ID).sql(", ").arg(a.CompanyID).sql(", ").arg(a.Username).sql(", ").arg(lookupKey(a.Username)).sql(", ").
 			arg(nullable(a.PasswordHash)).sql(", ").arg(a.AuthorizedKeys).sql(", ").arg(s.d.ts(a.CreatedAt)).sql(")")
 		if _, err := q.ExecContext(ctx, b.String(), b.args...); err != nil {
 			return fmt.Errorf("create SFTP account %s: %w", a.Username, err)
@@ -166,7 +153,7 @@ func (s *Store) UpdateSFTPAccount(ctx context.Context, a store.SFTPAccount, by s
 	if len(errs) > 0 {
 		return fmt.Errorf("SFTP account %q: %w", a.Username, errs)
 	}
-	notFound := &sftpNotFoundError{by: "id", val: a.ID}
+	notFound := sftpMissing("id", a.ID)
 	if !isUUID(a.ID) {
 		return notFound
 	}
