@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,31 +17,12 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+
+	"github.com/trestle-dev/trestle/internal/connector/schedule/scheduletest"
 )
 
-// fakeCrontabScript writes a script behaving like "crontab -l" and "crontab -" on
-// a file, and returns the script's path and the file's.
-func fakeCrontabScript(t *testing.T) (script, file string) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the schedule is a crontab line on Linux and macOS only")
-	}
-	dir := t.TempDir()
-	file = filepath.Join(dir, "crontab.txt")
-	script = filepath.Join(dir, "crontab")
-	os.WriteFile(script, []byte(`#!/bin/sh
-f="`+file+`"
-case "$1" in
--l) if [ -f "$f" ]; then cat "$f"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
--) cat > "$f" ;;
-*) echo "usage: crontab [-l|-]" >&2; exit 2 ;;
-esac
-`), 0o755)
-	return script, file
-}
-
 func TestConnectorScheduleInstallShowRemove(t *testing.T) {
-	script, file := fakeCrontabScript(t)
+	script, file := scheduletest.FakeCrontab(t)
 	t.Setenv("TRESTLE_CRONTAB_COMMAND", script)
 	others := "# my jobs\nSHELL=/bin/sh\n15 1 * * * /usr/bin/backup\n"
 	os.WriteFile(file, []byte(others), 0o600)

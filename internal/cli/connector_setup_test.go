@@ -11,6 +11,8 @@ import (
 
 	"github.com/trestle-dev/trestle/internal/connector/config"
 	"github.com/trestle-dev/trestle/internal/connector/schedule"
+
+	"github.com/trestle-dev/trestle/internal/connector/schedule/scheduletest"
 )
 
 const setupTestProfile = `{"shareCredentialsVersion": 1, "bearerToken": "secret-token", "endpoint": "http://127.0.0.1:1/delta-sharing/"}` // nothing listens there
@@ -192,7 +194,7 @@ func TestConnectorSetupKeepsAndChangesExisting(t *testing.T) {
 }
 
 func TestConnectorSetupInstallsScheduleAndRunsNow(t *testing.T) {
-	script, file := fakeCrontabScript(t)
+	script, file := scheduletest.FakeCrontab(t)
 	t.Setenv("TRESTLE_CRONTAB_COMMAND", script)
 	os.WriteFile(file, []byte("MAILTO=me@example.com\n0 0 * * * /usr/bin/other\n"), 0o600)
 	path := filepath.Join(t.TempDir(), "config.yaml")

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/trestle-dev/trestle/internal/connector/schedule/scheduletest"
 )
 
 func job(dir, cron string) Job {
@@ -151,29 +153,8 @@ func TestValidateCron(t *testing.T) {
 	}
 }
 
-// fakeCrontab writes a script that behaves like crontab -l / crontab -,
-// keeping the text in a file, and returns its path and the file's.
-func fakeCrontab(t *testing.T) (script, file string) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("needs sh")
-	}
-	dir := t.TempDir()
-	file = filepath.Join(dir, "crontab.txt")
-	script = filepath.Join(dir, "crontab")
-	os.WriteFile(script, []byte(`#!/bin/sh
-f="`+file+`"
-case "$1" in
--l) if [ -f "$f" ]; then cat "$f"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
--) cat > "$f" ;;
-*) echo "usage: crontab [-l|-]" >&2; exit 2 ;;
-esac
-`), 0o755)
-	return script, file
-}
-
 func TestCrontabCommand(t *testing.T) {
-	script, file := fakeCrontab(t)
+	script, file := scheduletest.FakeCrontab(t)
 	ctx := context.Background()
 	c := Crontab{Command: script}
 	if text, err := c.Read(ctx); err != nil || text != "" {
