@@ -72,6 +72,10 @@ type Store interface {
 	QuickConnect
 	// Locks has named locks held across the hub's processes.
 	Locks
+	// APIAuth has the REST API's clients and tokens.
+	APIAuth
+	// Sandboxes has sandbox companies' settings.
+	Sandboxes
 }
 
 // Actor says who or what makes a change: the way in (source) and, when known, the

@@ -60,15 +60,19 @@ type Config struct {
 // Destination names a destination type and its settings.
 type Destination struct {
 	// Type is one of Types.
-	Type     string          `yaml:"type"`
-	Postgres *PostgresConfig `yaml:"postgres,omitempty"`
-	SQLite   *SQLiteConfig   `yaml:"sqlite,omitempty"`
-	Local    *LocalConfig    `yaml:"local,omitempty"`
-	S3       *S3Config       `yaml:"s3,omitempty"`
+	Type      string           `yaml:"type"`
+	Postgres  *PostgresConfig  `yaml:"postgres,omitempty"`
+	SQLite    *SQLiteConfig    `yaml:"sqlite,omitempty"`
+	Local     *LocalConfig     `yaml:"local,omitempty"`
+	S3        *S3Config        `yaml:"s3,omitempty"`
+	MySQL     *MySQLConfig     `yaml:"mysql,omitempty"`
+	SQLServer *SQLServerConfig `yaml:"sqlserver,omitempty"`
+	Snowflake *SnowflakeConfig `yaml:"snowflake,omitempty"`
+	Azure     *AzureConfig     `yaml:"azure,omitempty"`
 }
 
 // Types lists the destination types this connector knows.
-var Types = []string{"postgres", "sqlite", "local", "s3"}
+var Types = []string{"postgres", "sqlite", "local", "s3", "mysql", "sqlserver", "snowflake", "azure"}
 
 // PostgresConfig is a PostgreSQL destination.
 type PostgresConfig struct {
@@ -98,6 +102,73 @@ type S3Config struct {
 	// ${AWS_SECRET_ACCESS_KEY}; empty means the AWS default chain.
 	AccessKey string `yaml:"access_key,omitempty"`
 	SecretKey string `yaml:"secret_key,omitempty"`
+}
+
+// MySQLConfig is a MySQL or MariaDB database.
+type MySQLConfig struct {
+	// DSN is "user:pass@tcp(host:3306)/database" (go-sql-driver form) or
+	// "mysql://user:pass@host:3306/database".
+	DSN string `yaml:"dsn"`
+}
+
+// SQLServerConfig is a Microsoft SQL Server (or Azure SQL) database.
+type SQLServerConfig struct {
+	// DSN is "sqlserver://user:pass@host:1433?database=db"; when empty, Host,
+	// Database, User and Password make it.
+	DSN      string `yaml:"dsn,omitempty"`
+	Host     string `yaml:"host,omitempty"`
+	Database string `yaml:"database,omitempty"`
+	User     string `yaml:"user,omitempty"`
+	Password string `yaml:"password,omitempty"`
+	// Schema holds the tables (default dbo).
+	Schema string `yaml:"schema,omitempty"`
+}
+
+// SnowflakeConfig is a Snowflake database and schema.
+type SnowflakeConfig struct {
+	// Account is the account identifier ("myorg-myaccount").
+	Account string `yaml:"account"`
+	User    string `yaml:"user"`
+	// Auth is "password" (the default) or "keypair".
+	Auth     string `yaml:"auth,omitempty"`
+	Password string `yaml:"password,omitempty"`
+	// PrivateKeyPath is a PEM file (PKCS#8, encrypted or not) for keypair
+	// authentication; PrivateKeyPassphrase decrypts it.
+	PrivateKeyPath       string `yaml:"private_key_path,omitempty"`
+	PrivateKeyPassphrase string `yaml:"private_key_passphrase,omitempty"`
+	Warehouse            string `yaml:"warehouse"`
+	Database             string `yaml:"database"`
+	Schema               string `yaml:"schema,omitempty"` // default PUBLIC
+	Role                 string `yaml:"role,omitempty"`
+	// Threads is how many files upload at once (default 4).
+	Threads int `yaml:"threads,omitempty"`
+}
+
+// AzureConfig is a container (or Fabric lakehouse) and path of Azure Data
+// Lake Storage Gen2 / Blob Storage, holding Parquet folders or Delta tables.
+type AzureConfig struct {
+	// Account is the storage account name ("contoso"); for Fabric, "onelake".
+	Account string `yaml:"account"`
+	// Container is the container (file system); for Fabric, the workspace.
+	Container string `yaml:"container"`
+	// Path is the folder of the tables in the container ("exports/acme"; for
+	// Fabric "MyLakehouse.Lakehouse/Tables").
+	Path string `yaml:"path,omitempty"`
+	// Endpoint overrides the service URL (Azurite, sovereign clouds, Fabric's
+	// https://onelake.blob.fabric.microsoft.com).
+	Endpoint string `yaml:"endpoint,omitempty"`
+	// Format is parquet (the default) or delta.
+	Format string `yaml:"format,omitempty"`
+	// Auth is "key" (AccountKey), "sas" (SASToken), "service_principal"
+	// (TenantID, ClientID, ClientSecret) or "default" (the Azure default
+	// credential chain: environment, managed identity, Azure CLI). Empty means
+	// key when AccountKey is set, sas when SASToken is, else default.
+	Auth         string `yaml:"auth,omitempty"`
+	AccountKey   string `yaml:"account_key,omitempty"`
+	SASToken     string `yaml:"sas_token,omitempty"`
+	TenantID     string `yaml:"tenant_id,omitempty"`
+	ClientID     string `yaml:"client_id,omitempty"`
+	ClientSecret string `yaml:"client_secret,omitempty"`
 }
 
 // Schedule is a cron expression ("0 2 * * *": every day at 02:00).
@@ -237,6 +308,18 @@ func (c *Config) Validate() error {
 		} else if f := d.S3.Format; f != "" && f != "parquet" && f != "delta" {
 			add("destination.s3.format: %q is not parquet or delta", f)
 		}
+	case "mysql":
+		if d.MySQL == nil || d.MySQL.DSN == "" {
+			add("destination.mysql.dsn: is required (user:pass@tcp(host:3306)/db or mysql://user:pass@host/db)")
+		}
+	case "sqlserver":
+		if d.SQLServer == nil || d.SQLServer.DSN == "" && (d.SQLServer.Host == "" || d.SQLServer.Database == "") {
+			add("destination.sqlserver: give dsn (sqlserver://user:pass@host?database=db), or host and database")
+		}
+	case "snowflake":
+		validSnowflake(d.Snowflake, add)
+	case "azure":
+		validAzure(d.Azure, add)
 	case "":
 		add("destination.type: is required: one of %s", strings.Join(Types, ", "))
 	default:
@@ -310,3 +393,63 @@ func readEnvFile(path string) (map[string]string, error) {
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func validSnowflake(s *SnowflakeConfig, add func(string, ...any)) {
+	if s == nil {
+		add("destination.snowflake: account, user, warehouse and database are required")
+		return
+	}
+	for _, f := range []struct{ name, v string }{{"account", s.Account}, {"user", s.User}, {"warehouse", s.Warehouse}, {"database", s.Database}} {
+		if f.v == "" {
+			add("destination.snowflake.%s: is required", f.name)
+		}
+	}
+	switch s.Auth {
+	case "", "password":
+		if s.Password == "" {
+			add("destination.snowflake.password: is required with password authentication (or set auth: keypair)")
+		}
+	case "keypair":
+		if s.PrivateKeyPath == "" {
+			add("destination.snowflake.private_key_path: is required with keypair authentication")
+		}
+	default:
+		add("destination.snowflake.auth: %q is not password or keypair", s.Auth)
+	}
+	if s.Threads < 0 || s.Threads > 99 {
+		add("destination.snowflake.threads: %d is out of range 1..99", s.Threads)
+	}
+}
+
+func validAzure(a *AzureConfig, add func(string, ...any)) {
+	if a == nil {
+		add("destination.azure: account and container are required")
+		return
+	}
+	if a.Account == "" {
+		add("destination.azure.account: is required (the storage account name; onelake for Fabric)")
+	}
+	if a.Container == "" {
+		add("destination.azure.container: is required (the container; for Fabric, the workspace)")
+	}
+	if f := a.Format; f != "" && f != "parquet" && f != "delta" {
+		add("destination.azure.format: %q is not parquet or delta", f)
+	}
+	switch a.Auth {
+	case "", "default":
+	case "key":
+		if a.AccountKey == "" {
+			add("destination.azure.account_key: is required with auth: key")
+		}
+	case "sas":
+		if a.SASToken == "" {
+			add("destination.azure.sas_token: is required with auth: sas")
+		}
+	case "service_principal":
+		if a.TenantID == "" || a.ClientID == "" || a.ClientSecret == "" {
+			add("destination.azure: tenant_id, client_id and client_secret are required with auth: service_principal")
+		}
+	default:
+		add("destination.azure.auth: %q is not key, sas, service_principal or default", a.Auth)
+	}
+}
