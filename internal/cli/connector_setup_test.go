@@ -112,7 +112,7 @@ func TestConnectorSetupMissingAndBadFlags(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{nil, []string{"missing settings: --profile", "--destination (postgres, sqlite, local, s3)"}},
+		{nil, []string{"missing settings: --profile", "--destination (postgres, sqlite, local, s3, mysql, sqlserver, snowflake, azure)"}},
 		{[]string{"--profile", profile, "--destination", "postgres"}, []string{"missing settings: --postgres-dsn"}},
 		{[]string{"--profile", profile, "--destination", "sqlite"}, []string{"--sqlite-path"}},
 		{[]string{"--profile", profile, "--destination", "local"}, []string{"--local-path"}},

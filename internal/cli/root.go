@@ -106,7 +106,8 @@ capitals with '_' for '-', e.g. --data-dir is TRESTLE_DATA_DIR. Flags win.`,
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 
-	root.AddCommand(newServeCmd(g), newVersionCmd(g), newMigrateCmd(g), newCompanyCmd(g), newUserCmd(g), newDemoCmd(g), newPublishCmd(g), newShareCmd(g), newConnectorCmd(g), newImportCmd(g), newTemplateCmd(g), newSFTPCmd(g), newQuickConnectCmd(g))
+	root.AddCommand(newServeCmd(g), newVersionCmd(g), newMigrateCmd(g), newCompanyCmd(g), newUserCmd(g), newDemoCmd(g), newPublishCmd(g), newShareCmd(g), newConnectorCmd(g), newImportCmd(g), newTemplateCmd(g), newSFTPCmd(g), newQuickConnectCmd(g), newAPICmd(g))
+	root.AddCommand(newSandboxCmd(g))
 	return root
 }
 

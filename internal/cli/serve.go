@@ -27,6 +27,8 @@ func newServeCmd(g *globals) *cobra.Command {
 		share    sharingFlags
 		sftp     sftpFlags
 		qc       qcFlags
+		apiF     apiFlags
+		sbx      sandboxFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -46,7 +48,7 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, g, addr, withDemo, grace, pub, share, sftp, qc)
+			return serve(ctx, g, addr, withDemo, grace, pub, share, sftp, qc, apiF, sbx)
 		},
 	}
 	f := cmd.Flags()
@@ -60,7 +62,10 @@ SIGINT or SIGTERM stops the hub after in-flight requests finish.`,
 	f.StringVar(&sftp.addr, "sftp-addr", "127.0.0.1:2022", "SFTP drop listen address (uploads of the CSV templates replace a company's people and projects); off to run without it")
 	f.BoolVar(&qc.enabled, "quickconnect", true, "run the QuickConnect connections on their schedules (see trestle quickconnect)")
 	f.StringVar(&qc.secrets, "quickconnect-secrets", "", "a YAML file of secrets QuickConnect sources name as secret:NAME")
+	f.StringVar(&apiF.rateLimit, "api-rate-limit", "3600/h", "REST API requests allowed per token and company: 3600/h, 100/min, 10/s or off")
+	f.Int64Var(&apiF.maxBody, "api-max-body", 1<<20, "largest REST API request body, in bytes (larger ones get 413)")
 	f.Float64Var(&sftp.holdAbove, "sftp-hold-above", 0.5, "hold an SFTP upload that would deactivate more than this share of the active people or projects")
+	sbx.addFlags(f)
 	return cmd
 }
 
@@ -70,7 +75,7 @@ type publishFlags struct {
 	debounce time.Duration
 }
 
-func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags, sftp sftpFlags, qc qcFlags) error {
+func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace time.Duration, pub publishFlags, share sharingFlags, sftp sftpFlags, qc qcFlags, apiF apiFlags, sbx sandboxFlags) error {
 	log := g.log
 	start := time.Now()
 	log.Info("starting trestle", "version", buildinfo.Get().Version, "data_dir", g.dataDir)
@@ -89,7 +94,11 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 	if err != nil {
 		return err
 	}
-	stopSharing, err := mountSharing(ctx, g, h, st, tables, share)
+	restAPI, err := mountAPI(g, h, st, apiF, share)
+	if err != nil {
+		return err
+	}
+	stopSharing, err := mountSharing(ctx, g, h, st, tables, share, restAPI)
 	if err != nil {
 		return err
 	}
@@ -134,12 +143,15 @@ func serve(ctx context.Context, g *globals, addr string, withDemo bool, grace ti
 	} else {
 		qcDone <- nil
 	}
+	sbxDone := make(chan error, 1)
+	startSandboxes(pctx, g, st, sbx, sbxDone)
 	h.SetReady()
 	log.Info("trestle is ready", "url", "http://"+h.Addr(), "startup", time.Since(start).Round(time.Millisecond))
 	err = <-served
 	stopPublishing()
 	<-published // the store closes after the publisher stopped
 	<-qcDone
+	<-sbxDone
 	if serr := <-sftpDone; err == nil && serr != nil && !errors.Is(serr, context.Canceled) {
 		err = serr
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trestle-dev/trestle/internal/api"
 	"github.com/trestle-dev/trestle/internal/blob"
 	"github.com/trestle-dev/trestle/internal/demo"
 	"github.com/trestle-dev/trestle/internal/hub"
@@ -38,7 +39,7 @@ func (f sharingFlags) publicBase(listenAddr string) string {
 // mountSharing serves Delta Sharing under /delta-sharing: the protocol, and the
 // signed file URLs of tables kept in folders. Access is logged to the store off
 // the request path; the returned function stops the logger.
-func mountSharing(ctx context.Context, g *globals, h *hub.Hub, st store.Store, tables blob.Store, f sharingFlags) (func(), error) {
+func mountSharing(ctx context.Context, g *globals, h *hub.Hub, st store.Store, tables blob.Store, f sharingFlags, restAPI *api.API) (func(), error) {
 	secret, err := fileurl.LoadOrCreateSecret(filepath.Join(g.dataDir, "sharing.key"))
 	if err != nil {
 		return nil, fmt.Errorf("sharing key: %w", err)
@@ -68,7 +69,7 @@ func mountSharing(ctx context.Context, g *globals, h *hub.Hub, st store.Store, t
 				g.log.Warn("sharing access log is behind; an entry was dropped", "path", a.Path)
 			}
 		}})
-	h.Handle("/oauth/token", catalog.TokenHandler())
+	h.Handle("/oauth/token", tokenEndpoint(restAPI, catalog.TokenHandler()))
 	h.HandleTree(SharingPrefix+"/files/", signer)
 	h.HandleTree(SharingPrefix+"/", srv)
 	g.log.Info("delta sharing ready", "endpoint", base+SharingPrefix, "url_ttl", f.urlTTL)

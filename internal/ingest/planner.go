@@ -26,23 +26,8 @@ func MakePlan(ctx context.Context, st store.Store, company string, set *Set, opt
 	if err != nil {
 		return nil, err
 	}
-	if set == nil {
-		set = &Set{}
-	}
-	pl := &Plan{CompanyID: c.ID, CompanySlug: c.Slug, Mode: opts.Mode, Source: opts.Source, Actor: opts.Actor}
-	kinds := []planning.Kind{planning.KindGroup, planning.KindJobTitle, planning.KindTag, planning.KindPerson, planning.KindProject, planning.KindAssignment}
-	for i, k := range pl.Kinds() {
-		k.Kind, k.max = kinds[i], opts.MaxDetails
-	}
-	p := &planner{company: c, opts: opts, set: set, plan: pl}
-	err = st.View(ctx, c.ID, func(tx store.Tx) error {
-		seq, err := tx.HistorySeq(ctx)
-		if err != nil {
-			return err
-		}
-		pl.BaseSeq, p.tx = seq, tx
-		return p.run(ctx)
-	})
+	p := newPlanner(c, set, opts)
+	err = st.View(ctx, c.ID, func(tx store.Tx) error { return p.runIn(ctx, tx) })
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +37,30 @@ func MakePlan(ctx context.Context, st store.Store, company string, set *Set, opt
 		return nil, err
 	}
 	p.hold()
-	return pl, nil
+	return p.plan, nil
+}
+
+// newPlanner starts the plan of set for company c; opts have their defaults.
+func newPlanner(c planning.Company, set *Set, opts Options) *planner {
+	if set == nil {
+		set = &Set{}
+	}
+	pl := &Plan{CompanyID: c.ID, CompanySlug: c.Slug, Mode: opts.Mode, Source: opts.Source, Actor: opts.Actor}
+	kinds := []planning.Kind{planning.KindGroup, planning.KindJobTitle, planning.KindTag, planning.KindPerson, planning.KindProject, planning.KindAssignment}
+	for i, k := range pl.Kinds() {
+		k.Kind, k.max = kinds[i], opts.MaxDetails
+	}
+	return &planner{company: c, opts: opts, set: set, plan: pl}
+}
+
+// runIn works out the plan with the records tx sees.
+func (p *planner) runIn(ctx context.Context, tx store.Tx) error {
+	seq, err := tx.HistorySeq(ctx)
+	if err != nil {
+		return err
+	}
+	p.plan.BaseSeq, p.tx = seq, tx
+	return p.run(ctx)
 }
 
 // planner works out one plan inside a read transaction.

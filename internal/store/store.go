@@ -11,6 +11,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -132,6 +133,15 @@ type Collection[T any] interface {
 	// Delete removes a record. People and projects are never deleted; they are
 	// deactivated (ErrNotDeletable).
 	Delete(ctx context.Context, id string) error
+}
+
+// RawLister is an optional ability of a Collection. ListRaw streams the records
+// List would, in the same order, each as its JSON document (the JSON object
+// json.Marshal of the record writes, Meta included; a backend may order its
+// keys differently) without decoding it: for callers that pass records on as
+// JSON, like the REST API's lists. The documents are the caller's to keep.
+type RawLister interface {
+	ListRaw(ctx context.Context, q Query) iter.Seq2[json.RawMessage, error]
 }
 
 // Query narrows a List or Count.

@@ -151,22 +151,7 @@ func (c *collection[T, P]) where(b *sqlBuilder, q store.Query) error {
 func (c *collection[T, P]) List(ctx context.Context, q store.Query) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		b := c.selectWhere()
-		if err := c.where(b, q); err != nil {
-			yield(zero, err)
-			return
-		}
-		b.sql(" ORDER BY id")
-		if q.Limit > 0 {
-			b.sql(" LIMIT ").arg(q.Limit)
-		}
-		if q.Offset > 0 {
-			if q.Limit <= 0 && !c.t.d.postgres() {
-				b.sql(" LIMIT -1") // SQLite needs a LIMIT before OFFSET
-			}
-			b.sql(" OFFSET ").arg(q.Offset)
-		}
-		rows, err := c.t.q.QueryContext(ctx, b.String(), b.args...)
+		rows, err := c.listRows(ctx, q)
 		if err != nil {
 			yield(zero, err)
 			return
@@ -182,6 +167,50 @@ func (c *collection[T, P]) List(ctx context.Context, q store.Query) iter.Seq2[T,
 			yield(zero, err)
 		}
 	}
+}
+
+// ListRaw implements store.RawLister: the stored documents are the records'
+// JSON, Meta included (see withMeta).
+func (c *collection[T, P]) ListRaw(ctx context.Context, q store.Query) iter.Seq2[json.RawMessage, error] {
+	return func(yield func(json.RawMessage, error) bool) {
+		rows, err := c.listRows(ctx, q)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer rows.Close()
+		var s stored
+		var created, updated time.Time
+		for rows.Next() {
+			var doc []byte
+			err := rows.Scan(&s.id, &s.version, timeScanner{&created}, timeScanner{&updated}, &doc)
+			if !yield(doc, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// listRows runs List's query.
+func (c *collection[T, P]) listRows(ctx context.Context, q store.Query) (*sql.Rows, error) {
+	b := c.selectWhere()
+	if err := c.where(b, q); err != nil {
+		return nil, err
+	}
+	b.sql(" ORDER BY id")
+	if q.Limit > 0 {
+		b.sql(" LIMIT ").arg(q.Limit)
+	}
+	if q.Offset > 0 {
+		if q.Limit <= 0 && !c.t.d.postgres() {
+			b.sql(" LIMIT -1") // SQLite needs a LIMIT before OFFSET
+		}
+		b.sql(" OFFSET ").arg(q.Offset)
+	}
+	return c.t.q.QueryContext(ctx, b.String(), b.args...)
 }
 
 // Count implements store.Collection.

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"HistoryIsComplete", testHistoryIsComplete},
 		{"RollbackWritesNothing", testRollback},
 		{"ListFilters", testListFilters},
+		{"ListRaw", testListRaw},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"CompaniesAreIsolated", testIsolation},
 		{"FeedMissesNothing", testFeedMissesNothing},
@@ -52,6 +53,14 @@ func Run(t *testing.T, open Opener) {
 		{"QCConnections", testQCConnections},
 		{"QCRuns", testQCRuns},
 		{"Locks", testLocks},
+		{"APIClients", testAPIClients},
+		{"APIClientsInvalid", testAPIClientsInvalid},
+		{"APITokens", testAPITokens},
+		{"APITokensInvalid", testAPITokensInvalid},
+		{"APITokenTouch", testAPITokenTouch},
+		{"DeleteExpiredAPITokens", testDeleteExpiredAPITokens},
+		{"SandboxSettings", testSandboxSettings},
+		{"ResetCompanyData", testResetCompanyData},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, st) })
