@@ -56,6 +56,33 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+# Azurite, the Azure Blob Storage emulator of the tests (testenv.Azurite): install
+# the npm package internal/testenv/testdata/azurite/package.json pins, with its
+# package-lock.json (npm ci), once, into the cache folder (into a temporary folder
+# renamed into place, as internal/testenv/azurite.go does). If this fails the tests
+# try again themselves, and skip (or fail in CI) when they cannot.
+azurite_pkg=internal/testenv/testdata/azurite/package.json
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  azurite_version=$(node -p "require('./$azurite_pkg').dependencies['azurite']" 2>/dev/null || true)
+  azurite_parent="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/trestle-test"
+  azurite_dir="$azurite_parent/azurite-$azurite_version"
+  if [ -n "$azurite_version" ] && [ ! -e "$azurite_dir/.trestle-installed" ]; then
+    echo "== installing azurite $azurite_version (Azure Blob test server) into $azurite_dir"
+    mkdir -p "$azurite_parent"
+    azurite_tmp=$(mktemp -d "$azurite_parent/azurite-install-XXXXXX")
+    if cp "$azurite_pkg" "$azurite_tmp/package.json" &&
+      cp "${azurite_pkg%package.json}package-lock.json" "$azurite_tmp/package-lock.json" &&
+      (cd "$azurite_tmp" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error) &&
+      echo "$azurite_version" >"$azurite_tmp/.trestle-installed" &&
+      node -e 'require("fs").renameSync(process.argv[1], process.argv[2])' "$azurite_tmp" "$azurite_dir"; then
+      :
+    else
+      echo "note: could not install azurite; the Azure tests will try again" >&2
+    fi
+    rm -rf "$azurite_tmp"
+  fi
+fi
+
 echo "== go vet"
 go vet ./...
 

@@ -11,6 +11,8 @@
 //   - local Parquet folder: "sync --full" beside copying the table's data
 //     files with io.Copy, and beside downloading them from the share.
 //   - S3 (versitygw, --s3): "sync --full" beside PutObject of the data files.
+//   - Azure (Azurite, --azure): "sync --full" beside the SDK's UploadFile
+//     of the data files.
 //   - incremental: a merge of 1% of the rows into the source, then an
 //     incremental "sync" into PostgreSQL, compared with the full sync.
 //
@@ -27,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -43,9 +46,14 @@ type options struct {
 	httpBaseline      bool
 	versitygw         string
 	s3Format          string
+	azure             bool
+	azureFormat       string
+	azurite           string
 	parallel, runs    int
 	out, cpuprofile   string
 	keepRun           bool
+	mariadb           bool
+	mariadbDSN        string
 }
 
 func parseFlags() options {
@@ -62,6 +70,11 @@ func parseFlags() options {
 	flag.BoolVar(&o.s3, "s3", false, "measure the S3 destination against versitygw")
 	flag.StringVar(&o.s3Format, "s3-format", "parquet", "the S3 destination's format: parquet or delta")
 	flag.StringVar(&o.versitygw, "versitygw", "", "the versitygw binary (default: $TRESTLE_TEST_S3_BIN, the tests' cache folder, or PATH)")
+	flag.BoolVar(&o.azure, "azure", false, "measure the Azure destination against Azurite")
+	flag.StringVar(&o.azureFormat, "azure-format", "parquet", "the Azure destination's format: parquet or delta")
+	flag.StringVar(&o.azurite, "azurite", "", "Azurite's blob service script, run with node (default: the tests' install in the cache folder, made if missing)")
+	flag.BoolVar(&o.mariadb, "mariadb", false, "measure the MySQL/MariaDB destination against LOAD DATA LOCAL INFILE of the CSV export")
+	flag.StringVar(&o.mariadbDSN, "mariadb-dsn", "root@tcp(127.0.0.1:3306)/test", "the MariaDB server for --mariadb (go-sql-driver DSN)")
 	flag.BoolVar(&o.incr, "incremental", true, "measure an incremental sync into PostgreSQL after a 1% merge")
 	flag.IntVar(&o.parallel, "parallel", 4, "files at once in the file baselines (the connector's downloads default to 4)")
 	flag.IntVar(&o.runs, "runs", 1, "how many times to repeat the measurements")
@@ -105,7 +118,10 @@ type bench struct {
 	pg     *pgBench
 	s3     *s3Server
 	s3Err  error
+	az     *azuriteServer
+	azErr  error
 	rep    *report
+	my     *myBench
 	csv    string
 	// per run: the PostgreSQL connector after its full sync, its schema and
 	// the full sync's time (for the incremental).
@@ -165,6 +181,13 @@ func run(ctx context.Context, o options) (err error) {
 		defer b.pg.close()
 		pgVersion = b.pg.version
 	}
+	if o.mariadb {
+		if b.my, err = connectMariaDB(ctx, o.mariadbDSN); err != nil {
+			return err
+		}
+		defer b.my.close()
+		pgVersion = strings.TrimPrefix(pgVersion+"; MariaDB "+b.my.version, "; ")
+	}
 	want := tableInfo{Format: dataFormat, Rows: o.rows, Seed: o.seed, RowsPerFile: o.rowsPerFile}
 	if b.src, err = openSource(ctx, work, want, o.keep, logf); err != nil {
 		return err
@@ -194,7 +217,8 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	defer b.hub.stop()
 	defer func() { b.s3.stop() }()
-	if b.pg != nil {
+	defer func() { b.az.stop() }()
+	if b.pg != nil || b.my != nil {
 		if err := b.ensureCSV(ctx, work); err != nil {
 			return err
 		}
@@ -210,7 +234,7 @@ func run(ctx context.Context, o options) (err error) {
 				return err
 			}
 		}
-		steps := []func(context.Context, int) error{b.pgFullRun, b.localRun, b.s3Run, b.incrementalRun}
+		steps := []func(context.Context, int) error{b.pgFullRun, b.mariadbRun, b.localRun, b.s3Run, b.azureRun, b.incrementalRun}
 		for _, step := range steps {
 			if err := step(ctx, r); err != nil {
 				return err

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -65,6 +66,8 @@ type API struct {
 	mux     *http.ServeMux
 	huma    huma.API
 	touched toucher
+	// companies remembers companies by id and slug (see company).
+	companies sync.Map
 	// patchSchemas are the PATCH operations whose body documentPatches
 	// describes.
 	patchSchemas []docSchema

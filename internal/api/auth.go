@@ -113,7 +113,7 @@ func (a *API) authenticate(ctx context.Context, r *http.Request) (*principal, *E
 // so that nothing leaks.
 func (a *API) companyAccess(ctx context.Context, p *principal, ref string) (access, *Error) {
 	forbidden := newError(http.StatusForbidden, CodeForbidden, "this token has no access to company %q", ref)
-	c, err := a.st.Company(ctx, ref)
+	c, err := a.company(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		return access{}, forbidden
 	}
@@ -136,6 +136,22 @@ func (a *API) companyAccess(ctx context.Context, p *principal, ref string) (acce
 		}
 	}
 	return access{}, forbidden
+}
+
+// company finds a company by id or slug. A company's id and slug never
+// change, and they are all the API uses of it, so found companies are
+// remembered; an unknown reference is asked again every time.
+func (a *API) company(ctx context.Context, ref string) (planning.Company, error) {
+	if c, ok := a.companies.Load(ref); ok {
+		return c.(planning.Company), nil
+	}
+	c, err := a.st.Company(ctx, ref)
+	if err != nil {
+		return c, err
+	}
+	a.companies.Store(c.ID, c)
+	a.companies.Store(c.Slug, c)
+	return c, nil
 }
 
 // allowed checks the scope and permission a request needs: reads need the

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -77,13 +78,15 @@ type Page[T any] struct {
 }
 
 // pageOutput is a Page[T] written as JSON by list itself: the records'
-// stored documents go out as they are, never decoded (see store.RawLister).
-// documentLists gives the operation the schema of Page[T].
-type pageOutput struct {
-	Link        string `header:"Link" doc:"RFC 8288 links to the next, previous, first and last pages"`
-	ContentType string `header:"Content-Type"`
-	Body        []byte
-}
+// stored documents go out as they are, never decoded (see store.RawLister),
+// from a pooled buffer. documentLists gives the operation the schema of
+// Page[T] and its Link header.
+type pageOutput = huma.StreamResponse
+
+// pages holds the buffers pages are written into; a page of 100 people is
+// about 80 KB, and growing a fresh buffer to that for every request was most
+// of the API's garbage.
+var pages = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 type recordOutput[T any] struct {
 	Status   int
@@ -193,7 +196,8 @@ func list[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], f 
 	lp := f.params()
 	q := store.Query{Limit: lp.PerPage, Offset: (lp.Page - 1) * lp.PerPage,
 		UpdatedAfter: lp.UpdatedAfter, UpdatedBefore: lp.UpdatedBefore, CreatedAfter: lp.CreatedAfter}
-	var buf bytes.Buffer
+	buf := pages.Get().(*bytes.Buffer)
+	buf.Reset()
 	buf.WriteString(`{"data":[`)
 	total := 0
 	err := a.st.View(ctx, acc.company.ID, func(tx store.Tx) error {
@@ -239,11 +243,26 @@ func list[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], f 
 		return nil
 	})
 	if err != nil {
+		pages.Put(buf)
 		return nil, a.domainError(ctx, err)
 	}
-	pages := (total + lp.PerPage - 1) / lp.PerPage
-	fmt.Fprintf(&buf, `],"page":%d,"per_page":%d,"total":%d,"total_pages":%d}`, lp.Page, lp.PerPage, total, pages)
-	return &pageOutput{Link: pageLinks(ctx, lp.Page, pages), ContentType: "application/json", Body: buf.Bytes()}, nil
+	n := (total + lp.PerPage - 1) / lp.PerPage
+	fmt.Fprintf(buf, `],"page":%d,"per_page":%d,"total":%d,"total_pages":%d}`, lp.Page, lp.PerPage, total, n)
+	link := pageLinks(ctx, lp.Page, n)
+	return &pageOutput{Body: func(hc huma.Context) {
+		defer func() {
+			if buf.Cap() <= 4<<20 { // a huge page is not kept
+				pages.Put(buf)
+			}
+		}()
+		hc.SetHeader("Content-Type", "application/json")
+		hc.SetHeader("Content-Length", strconv.Itoa(buf.Len()))
+		if link != "" {
+			hc.SetHeader("Link", link)
+		}
+		hc.SetStatus(http.StatusOK)
+		_, _ = hc.BodyWriter().Write(buf.Bytes())
+	}}, nil
 }
 
 // errNoMatch says a filter names a record that does not exist: the list is

@@ -34,7 +34,15 @@ func (a *API) documentLists() {
 	reg := oapi.Components.Schemas
 	for _, l := range a.listSchemas {
 		op := oapi.Paths[l.path].Get
-		op.Responses["200"].Content = map[string]*huma.MediaType{"application/json": {Schema: reg.Schema(l.typ, true, "")}}
+		ok := op.Responses["200"]
+		if ok == nil {
+			ok = &huma.Response{}
+			op.Responses["200"] = ok
+		}
+		ok.Description = "A page of records"
+		ok.Content = map[string]*huma.MediaType{"application/json": {Schema: reg.Schema(l.typ, true, "")}}
+		ok.Headers = map[string]*huma.Param{"Link": {Description: "RFC 8288 links to the next, previous, first and last pages",
+			Schema: &huma.Schema{Type: "string"}}}
 	}
 }
 
@@ -62,29 +70,45 @@ func (a *API) write(ctx context.Context, fn func(tx store.Tx, c planning.Company
 }
 
 // save writes v, a new record or a stored one changed (existing), and returns
-// it as stored. Kinds ingest knows go through it, like every import.
+// it as stored. Kinds ingest knows go through it, like every import, matched
+// by external key (existing only tells the store path what to update).
 func save[T any, P record[T]](ctx context.Context, tx store.Tx, company planning.Company, r *resource[T, P], v T, existing *T) (T, error) {
+	out, _, err := saveCreated(ctx, tx, company, r, v, existing)
+	return out, err
+}
+
+// saveCreated is save, also saying whether the record was created.
+func saveCreated[T any, P record[T]](ctx context.Context, tx store.Tx, company planning.Company, r *resource[T, P], v T, existing *T) (T, bool, error) {
+	var zero T
 	c := r.coll(tx)
 	if r.toSet == nil {
 		if existing == nil {
 			*P(&v).GetMeta() = planning.Meta{}
-			return c.Create(ctx, v)
+			out, err := c.Create(ctx, v)
+			return out, err == nil, err
 		}
 		*P(&v).GetMeta() = *P(existing).GetMeta()
-		return c.Update(ctx, v)
+		out, err := c.Update(ctx, v)
+		return out, false, err
 	}
 	set := &ingest.Set{}
 	if err := r.toSet(ctx, tx, set, v); err != nil {
-		var zero T
-		return zero, err
+		return zero, false, err
 	}
 	p := actor(ctx)
-	if _, err := ingest.RunIn(ctx, tx, company, set, ingest.Options{Source: p.Source, Actor: p.Actor, MaxDetails: -1}); err != nil {
-		var zero T
-		return zero, err
+	pl, err := ingest.RunIn(ctx, tx, company, set, ingest.Options{Source: p.Source, Actor: p.Actor, MaxDetails: -1})
+	if err != nil {
+		return zero, false, err
+	}
+	created := false
+	for _, k := range pl.Kinds() {
+		if k.Kind == r.kind {
+			created = k.Creates > 0
+		}
 	}
 	P(&v).Normalize()
-	return c.GetByKey(ctx, P(&v).Key())
+	out, err := c.GetByKey(ctx, P(&v).Key())
+	return out, created, err
 }
 
 func create[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], v T) (*recordOutput[T], error) {
@@ -135,23 +159,25 @@ func put[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], in 
 	var out T
 	status := http.StatusOK
 	err = a.write(ctx, func(tx store.Tx, company planning.Company) error {
-		cur, err := r.coll(tx).GetByKey(ctx, P(&v).Key())
-		var existing *T
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			if want != 0 {
+		if want != 0 {
+			// A conditional replace: the record must exist at that version.
+			cur, err := r.coll(tx).GetByKey(ctx, P(&v).Key())
+			if errors.Is(err, store.ErrNotFound) {
 				return newError(http.StatusConflict, CodeConflict, "no %s with %s %q exists, but the request names version %d", r.kind.Label(), r.keyField, in.Key, want)
 			}
-			status = http.StatusCreated
-		case err != nil:
-			return err
-		default:
+			if err != nil {
+				return err
+			}
 			if err := checkVersion(r.kind, P(&cur).GetMeta(), P(&cur).Label(), want); err != nil {
 				return err
 			}
-			existing = &cur
 		}
-		out, err = save(ctx, tx, company, r, v, existing)
+		var created bool
+		var err error
+		out, created, err = saveCreated(ctx, tx, company, r, v, nil)
+		if created {
+			status = http.StatusCreated
+		}
 		return err
 	})
 	if err != nil {

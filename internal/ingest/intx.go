@@ -16,7 +16,8 @@ import (
 // history records the transaction's source and actor (store.Update's by), which
 // should be opts'.
 //
-// A held plan is not applied without opts.Force (a *HeldError). When applying
+// The plan's BaseSeq is not set. A held plan is not applied without
+// opts.Force (a *HeldError). When applying
 // fails the caller must fail the transaction: tx may hold part of the writes.
 func RunIn(ctx context.Context, tx store.Tx, company planning.Company, set *Set, opts Options) (*Plan, error) {
 	opts, err := opts.withDefaults()
@@ -27,7 +28,7 @@ func RunIn(ctx context.Context, tx store.Tx, company planning.Company, set *Set,
 		return nil, fmt.Errorf("ingest: the transaction works on company %s, not %s", tx.CompanyID(), company.Slug)
 	}
 	p := newPlanner(company, set, opts)
-	if err := p.runIn(ctx, tx); err != nil {
+	if err := p.runIn(ctx, tx, false); err != nil { // applied under the same lock: no base to check
 		return nil, err
 	}
 	p.hold()

@@ -27,7 +27,7 @@ func MakePlan(ctx context.Context, st store.Store, company string, set *Set, opt
 		return nil, err
 	}
 	p := newPlanner(c, set, opts)
-	err = st.View(ctx, c.ID, func(tx store.Tx) error { return p.runIn(ctx, tx) })
+	err = st.View(ctx, c.ID, func(tx store.Tx) error { return p.runIn(ctx, tx, true) })
 	if err != nil {
 		return nil, err
 	}
@@ -53,13 +53,18 @@ func newPlanner(c planning.Company, set *Set, opts Options) *planner {
 	return &planner{company: c, opts: opts, set: set, plan: pl}
 }
 
-// runIn works out the plan with the records tx sees.
-func (p *planner) runIn(ctx context.Context, tx store.Tx) error {
-	seq, err := tx.HistorySeq(ctx)
-	if err != nil {
-		return err
+// runIn works out the plan with the records tx sees. With base, the plan
+// records the change history's position (for Apply's check that nothing
+// changed since).
+func (p *planner) runIn(ctx context.Context, tx store.Tx, base bool) error {
+	if base {
+		seq, err := tx.HistorySeq(ctx)
+		if err != nil {
+			return err
+		}
+		p.plan.BaseSeq = seq
 	}
-	p.plan.BaseSeq, p.tx = seq, tx
+	p.tx = tx
 	return p.run(ctx)
 }
 
@@ -210,6 +215,10 @@ func (p *planner) expandAllGroups(ctx context.Context) error {
 	return nil
 }
 
+// minScan is the fewest records of a kind that may make the planner read the
+// whole kind instead of looking them up by key.
+const minScan = 16
+
 // scanKind decides whether to read every stored record of a kind: for a replace,
 // or when the set has at least a quarter as many records as the hub.
 func (p *planner) scanKind(ctx context.Context, replace bool, n int, c interface {
@@ -218,8 +227,8 @@ func (p *planner) scanKind(ctx context.Context, replace bool, n int, c interface
 	if replace {
 		return true, nil
 	}
-	if n == 0 {
-		return false, nil
+	if n < minScan {
+		return false, nil // a few lookups by key cost less than counting
 	}
 	stored, err := c.Count(ctx, store.Query{})
 	if err != nil {

@@ -139,7 +139,8 @@ type Collection[T any] interface {
 // List would, in the same order, each as its JSON document (the JSON object
 // json.Marshal of the record writes, Meta included; a backend may order its
 // keys differently) without decoding it: for callers that pass records on as
-// JSON, like the REST API's lists. The documents are the caller's to keep.
+// JSON, like the REST API's lists. A document is valid until the next
+// iteration: copy it to keep it.
 type RawLister interface {
 	ListRaw(ctx context.Context, q Query) iter.Seq2[json.RawMessage, error]
 }

@@ -164,19 +164,28 @@ func (t *tx) insertArrays(ctx context.Context, table string, cols, types []strin
 		}
 		// Bulk inserts run on a generic plan: planning them for their parameters
 		// (the transaction forces custom plans, which lookups need) copies every
-		// array into the plan on each execution.
-		if _, err := t.q.ExecContext(ctx, "SELECT set_config('plan_cache_mode', 'auto', true)"); err != nil {
-			return err
+		// array into the plan on each execution. A few rows (an API call) are
+		// planned cheaply either way, and switching costs two round trips.
+		generic := end-start > smallInsert
+		if generic {
+			if _, err := t.q.ExecContext(ctx, "SELECT set_config('plan_cache_mode', 'auto', true)"); err != nil {
+				return err
+			}
 		}
 		if _, err := t.q.ExecContext(ctx, query, params...); err != nil {
 			return err
 		}
-		if _, err := t.q.ExecContext(ctx, "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"); err != nil {
-			return err
+		if generic {
+			if _, err := t.q.ExecContext(ctx, "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+// smallInsert is the most rows an insert runs on a custom plan.
+const smallInsert = 16
 
 // pgText renders a bind value as PostgreSQL text input.
 func pgText(v any) pgtype.Text {

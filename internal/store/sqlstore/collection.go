@@ -151,7 +151,7 @@ func (c *collection[T, P]) where(b *sqlBuilder, q store.Query) error {
 func (c *collection[T, P]) List(ctx context.Context, q store.Query) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		rows, err := c.listRows(ctx, q)
+		rows, err := c.listRows(ctx, rowCols, q)
 		if err != nil {
 			yield(zero, err)
 			return
@@ -170,21 +170,20 @@ func (c *collection[T, P]) List(ctx context.Context, q store.Query) iter.Seq2[T,
 }
 
 // ListRaw implements store.RawLister: the stored documents are the records'
-// JSON, Meta included (see withMeta).
+// JSON, Meta included (see withMeta). Only the document column is read, into
+// one reused buffer.
 func (c *collection[T, P]) ListRaw(ctx context.Context, q store.Query) iter.Seq2[json.RawMessage, error] {
 	return func(yield func(json.RawMessage, error) bool) {
-		rows, err := c.listRows(ctx, q)
+		rows, err := c.listRows(ctx, "doc", q)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
 		defer rows.Close()
-		var s stored
-		var created, updated time.Time
+		var doc sql.RawBytes
 		for rows.Next() {
-			var doc []byte
-			err := rows.Scan(&s.id, &s.version, timeScanner{&created}, timeScanner{&updated}, &doc)
-			if !yield(doc, err) || err != nil {
+			err := rows.Scan(&doc)
+			if !yield(json.RawMessage(doc), err) || err != nil {
 				return
 			}
 		}
@@ -194,9 +193,16 @@ func (c *collection[T, P]) ListRaw(ctx context.Context, q store.Query) iter.Seq2
 	}
 }
 
-// listRows runs List's query.
-func (c *collection[T, P]) listRows(ctx context.Context, q store.Query) (*sql.Rows, error) {
-	b := c.selectWhere()
+// listRows runs List's query for the columns cols. A page past the first
+// (Offset) is found in an inner query that reads only the index on
+// (company_id, id) when no other filter applies, and only its rows are read
+// whole: skipping rows costs no table reads.
+func (c *collection[T, P]) listRows(ctx context.Context, cols string, q store.Query) (*sql.Rows, error) {
+	table := quote(c.d.table)
+	b := c.t.d.build().sql("SELECT " + cols + " FROM " + table + " WHERE company_id = ").arg(c.t.company.ID)
+	if q.Offset > 0 {
+		b.sql(" AND id IN (SELECT id FROM " + table + " WHERE company_id = ").arg(c.t.company.ID)
+	}
 	if err := c.where(b, q); err != nil {
 		return nil, err
 	}
@@ -208,9 +214,9 @@ func (c *collection[T, P]) listRows(ctx context.Context, q store.Query) (*sql.Ro
 		if q.Limit <= 0 && !c.t.d.postgres() {
 			b.sql(" LIMIT -1") // SQLite needs a LIMIT before OFFSET
 		}
-		b.sql(" OFFSET ").arg(q.Offset)
+		b.sql(" OFFSET ").arg(q.Offset).sql(") ORDER BY id")
 	}
-	return c.t.q.QueryContext(ctx, b.String(), b.args...)
+	return c.t.query(ctx, b.String(), b.args...)
 }
 
 // Count implements store.Collection.
@@ -219,7 +225,17 @@ func (c *collection[T, P]) Count(ctx context.Context, q store.Query) (int, error
 	if err := c.where(b, q); err != nil {
 		return 0, err
 	}
+	rows, err := c.t.query(ctx, b.String(), b.args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
 	var n int
-	err := c.t.q.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
 	return n, err
 }

@@ -44,6 +44,9 @@ type Store struct {
 	touched sync.Map
 	// rc runs fixed-text hot reads on r through prepared statements.
 	rc *stmtCache
+	// companies remembers companies' unchanging fields for transactions
+	// (txCompany): id or slug -> planning.Company.
+	companies sync.Map
 }
 
 var _ store.Store = (*Store)(nil)

@@ -111,11 +111,29 @@ func (s *Store) Company(ctx context.Context, idOrSlug string) (planning.Company,
 	if _, err := uuid.Parse(idOrSlug); err == nil {
 		b.sql(" OR id = ").arg(idOrSlug)
 	}
-	c, err := scanCompany(s.r.QueryRowContext(ctx, b.String(), b.args...))
+	c, err := scanCompany(s.rc.QueryRowContext(ctx, b.String(), b.args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, &store.NotFoundError{Kind: planning.KindCompany, By: "id or slug", Val: idOrSlug}
 	}
 	return c, err
+}
+
+// txCompany finds the company a transaction works on. A company's id, slug,
+// time zone and sandbox_of never change once it exists, and those are all a
+// transaction uses, so they are remembered (by id and by slug) instead of
+// read for every transaction; HubManaged in the result may be stale, and
+// callers that need it use Company.
+func (s *Store) txCompany(ctx context.Context, idOrSlug string) (planning.Company, error) {
+	if c, ok := s.companies.Load(idOrSlug); ok {
+		return c.(planning.Company), nil
+	}
+	c, err := s.Company(ctx, idOrSlug)
+	if err != nil {
+		return c, err
+	}
+	s.companies.Store(c.ID, c)
+	s.companies.Store(c.Slug, c)
+	return c, nil
 }
 
 // Companies implements store.Store.
@@ -299,7 +317,7 @@ func (s *Store) RemoveMembership(ctx context.Context, userID, companyID string, 
 func (s *Store) Memberships(ctx context.Context, userID string) ([]planning.Membership, error) {
 	b := s.d.build().sql("SELECT m.user_id, m.company_id, m.permission, m.analytics FROM memberships m JOIN companies c ON c.id = m.company_id WHERE m.user_id = ").
 		arg(userID).sql(" ORDER BY c.slug")
-	rows, err := s.r.QueryContext(ctx, b.String(), b.args...)
+	rows, err := s.rc.QueryContext(ctx, b.String(), b.args...)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func (s *Store) View(ctx context.Context, companyID string, fn func(store.Tx) er
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, companyID string, by store.Actor, write bool, fn func(store.Tx) error) error {
-	company, err := s.Company(ctx, companyID)
+	company, err := s.txCompany(ctx, companyID)
 	if err != nil {
 		return err
 	}
@@ -119,6 +119,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, companyID string, by store.
 		return err
 	}
 	return q.Commit()
+}
+
+// query runs a read of the transaction. In a View, whose connection comes
+// from the read pool, the statement is prepared once per connection and kept
+// (the store's statement cache), so hot reads such as the API's pages are not
+// parsed every time; writes' transactions run the text as it is.
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !t.write {
+		if st, err := t.s.rc.stmt(ctx, query); err == nil && st != nil {
+			return t.q.StmtContext(ctx, st).QueryContext(ctx, args...)
+		}
+	}
+	return t.q.QueryContext(ctx, query, args...)
 }
 
 // companyLockKey maps a company id to a PostgreSQL advisory lock key.

@@ -1,9 +1,9 @@
 package storetest
 
 import (
-	"reflect"
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/trestle-dev/trestle/internal/planning"
@@ -51,7 +51,7 @@ func testListRaw(t *testing.T, st store.Store) {
 				if err != nil {
 					return err
 				}
-				if i >= len(want) || !sameJSON(doc, want[i]) {
+				if i >= len(want) || !sameJSON(doc, want[i]) { // compared before the next iteration reuses doc
 					t.Fatalf("query %+v: document %d\n got %s\nwant %s", q, i, doc, want[min(i, len(want)-1)])
 				}
 				i++
