@@ -25,13 +25,14 @@ func newConnectorCmd(g *globals) *cobra.Command {
 		Short: "Land Delta Sharing tables in a database, a bucket or a folder",
 		Long: `The connector reads tables shared over Delta Sharing (by a Trestle hub or any other
 Delta Sharing server, Databricks included) from a config.share profile and lands them in a
-destination: PostgreSQL, SQLite, Amazon S3 or a local folder (Parquet, CSV or Delta).
+destination: PostgreSQL, MySQL/MariaDB, SQL Server, Snowflake, SQLite, Amazon S3, Azure Data
+Lake / Fabric Lakehouse or a local folder (Parquet, CSV or Delta).
 
 Start with "trestle connector setup", which writes config.yaml; then "trestle connector sync"
 runs it, and "trestle connector schedule install" runs it on a schedule.`,
 	}
 	cmd.PersistentFlags().StringVar(&o.config, "config", "config.yaml", "the connector's config.yaml; its state, log and failed_tables.log live beside it")
 	cmd.AddCommand(newConnectorSetupCmd(g, o), newConnectorSyncCmd(g, o), newConnectorStatusCmd(g, o),
-		newConnectorScheduleCmd(g, o), newConnectorRunCmd(g, o))
+		newConnectorScheduleCmd(g, o), newConnectorRunCmd(g, o), newConnectorServeCmd(g, o))
 	return cmd
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,22 +32,36 @@ type setupOptions struct {
 	pgDSN, pgSchema, sqlitePath, localPath, format string
 	s3Bucket, s3Prefix, s3Region, s3Endpoint       string
 	s3AccessKey, s3SecretKey                       string
+	mysqlDSN                                       string
+	sqlDSN, sqlHost, sqlDatabase, sqlSchema        string
+	sqlUser, sqlPassword                           string
+	sfAccount, sfUser, sfAuth, sfPassword          string
+	sfKeyPath, sfKeyPassphrase                     string
+	sfWarehouse, sfDatabase, sfSchema, sfRole      string
+	sfThreads                                      string
+	azAccount, azContainer, azPath, azFormat       string
+	azAuth, azKey, azSAS                           string
+	azTenant, azClient, azSecret, azEndpoint       string
 	cron                                           string
 	installSchedule, runNow                        bool
 	nonInteractive, accessible                     bool
 	crontabCommand                                 string
+
+	// envDefaults names the secrets build left blank and set to ${VAR}
+	// references, to tell the user.
+	envDefaults []string
 }
 
-// destinationFlags are the flags of each destination type's settings.
-var destinationFlags = map[string][]string{
-	"postgres": {"postgres-dsn", "postgres-schema"},
-	"sqlite":   {"sqlite-path"},
-	"local":    {"local-path", "format"},
-	"s3":       {"s3-bucket", "s3-prefix", "s3-region", "s3-endpoint", "s3-access-key", "s3-secret-key", "format"},
+// answers are the text answers, for build to trim.
+func (s *setupOptions) answers() []*string {
+	return []*string{&s.tables, &s.profile, &s.destination, &s.pgDSN, &s.pgSchema, &s.sqlitePath, &s.localPath, &s.format,
+		&s.s3Bucket, &s.s3Prefix, &s.s3Region, &s.s3Endpoint, &s.s3AccessKey, &s.s3SecretKey,
+		&s.mysqlDSN, &s.sqlDSN, &s.sqlHost, &s.sqlDatabase, &s.sqlSchema, &s.sqlUser, &s.sqlPassword,
+		&s.sfAccount, &s.sfUser, &s.sfAuth, &s.sfPassword, &s.sfKeyPath, &s.sfKeyPassphrase, &s.sfWarehouse,
+		&s.sfDatabase, &s.sfSchema, &s.sfRole, &s.sfThreads,
+		&s.azAccount, &s.azContainer, &s.azPath, &s.azFormat, &s.azAuth, &s.azKey, &s.azSAS,
+		&s.azTenant, &s.azClient, &s.azSecret, &s.azEndpoint, &s.cron}
 }
-
-// formats lists each destination type's file formats, the default first.
-var formats = map[string][]string{"local": {"parquet", "csv", "delta"}, "s3": {"parquet", "delta"}}
 
 // newConnectorSetupCmd is "trestle connector setup": it asks the questions
 // (or reads the flags), writes config.yaml and config.share, and optionally
@@ -67,7 +80,14 @@ destination separately.
 Without a terminal, or with --non-interactive, the answers come from the flags (and the
 existing config.yaml for flags not given). Secrets may be written as ${VAR}, e.g.
 --postgres-dsn '${PG_DSN}': config.yaml then holds the reference, read from the environment
-each time the connector runs.`,
+each time the connector runs. A password, key or client secret left blank where one is
+needed becomes such a reference (e.g. ${SNOWFLAKE_PASSWORD}); setup names it.
+
+Destinations and their flags: postgres (--postgres-*), sqlite (--sqlite-path), local
+(--local-path, --format), s3 (--s3-*, --format), mysql (--mysql-dsn), sqlserver
+(--sqlserver-*), snowflake (--snowflake-*), azure (--azure-*; a Fabric lakehouse is
+--azure-account onelake, its workspace as --azure-container and
+"<Lakehouse>.Lakehouse/Tables" or "<Lakehouse>.Lakehouse/Files/..." as --azure-path).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConnectorSetup(cmd.Context(), g, o, s, cmd.Flags(), cmd.InOrStdin())
@@ -76,18 +96,7 @@ each time the connector runs.`,
 	f := cmd.Flags()
 	f.StringVar(&s.tables, "tables", "", "tables to sync, comma-separated share.schema.table; blank: every table the profile can read")
 	f.StringVar(&s.profile, "profile", "", "the config.share profile file from the data provider (copied beside config.yaml)")
-	f.StringVar(&s.destination, "destination", "", "destination type: postgres, sqlite, local or s3")
-	f.StringVar(&s.pgDSN, "postgres-dsn", "", "PostgreSQL connection, postgres://user:password@host/db, or '${VAR}'")
-	f.StringVar(&s.pgSchema, "postgres-schema", "", "PostgreSQL schema for the tables (default: the connection's)")
-	f.StringVar(&s.sqlitePath, "sqlite-path", "", "SQLite database file")
-	f.StringVar(&s.localPath, "local-path", "", "folder for the tables' files")
-	f.StringVar(&s.format, "format", "", "file format: parquet (default), csv or delta for local; parquet or delta for s3")
-	f.StringVar(&s.s3Bucket, "s3-bucket", "", "S3 bucket name, without s3://")
-	f.StringVar(&s.s3Prefix, "s3-prefix", "", "S3 key prefix for the tables")
-	f.StringVar(&s.s3Region, "s3-region", "", "S3 region, e.g. us-east-1")
-	f.StringVar(&s.s3Endpoint, "s3-endpoint", "", "S3-compatible server URL (MinIO, R2...); blank for Amazon S3")
-	f.StringVar(&s.s3AccessKey, "s3-access-key", "", "S3 access key, or '${AWS_ACCESS_KEY_ID}'; both keys blank: the AWS default credential chain")
-	f.StringVar(&s.s3SecretKey, "s3-secret-key", "", "S3 secret key, or '${AWS_SECRET_ACCESS_KEY}' (the default when only the access key is given)")
+	s.addDestinationFlags(f)
 	f.StringVar(&s.cron, "cron", "", "five-field cron expression of the recurring sync (default \"0 2 * * *\" with --install-schedule)")
 	f.BoolVar(&s.installSchedule, "install-schedule", false, "install the recurring sync in cron (Linux, macOS) or Task Scheduler (Windows)")
 	f.BoolVar(&s.runNow, "run-now", false, "run the first sync when setup is done")
@@ -135,6 +144,10 @@ func runConnectorSetup(ctx context.Context, g *globals, o *connectorOpts, s *set
 	if lit := s.literalSecrets(); len(lit) > 0 {
 		fmt.Fprintf(g.stdout, "Note: config.yaml holds %s; give '${VAR}' instead to read it from the environment at each run.\n", strings.Join(lit, " and "))
 	}
+	if len(s.envDefaults) > 0 {
+		fmt.Fprintf(g.stdout, "Note: config.yaml reads %s: set it in the environment, or as NAME=value in %s beside config.yaml for scheduled runs.\n",
+			strings.Join(s.envDefaults, " and "), config.EnvFileName)
+	}
 	if s.installSchedule {
 		if err := installConnectorSchedule(ctx, g.stdout, connectorScheduler(s.crontabCommand), path, c.Schedule.Cron); err != nil {
 			return err
@@ -174,26 +187,7 @@ func (s *setupOptions) fillFrom(c *config.Config, dir string, changed func(strin
 		return
 	}
 	s.destination = d.Type
-	if p := d.Postgres; p != nil {
-		set("postgres-dsn", &s.pgDSN, p.DSN)
-		set("postgres-schema", &s.pgSchema, p.Schema)
-	}
-	if p := d.SQLite; p != nil {
-		set("sqlite-path", &s.sqlitePath, p.Path)
-	}
-	if p := d.Local; p != nil {
-		set("local-path", &s.localPath, p.Path)
-		set("format", &s.format, p.Format)
-	}
-	if p := d.S3; p != nil {
-		set("s3-bucket", &s.s3Bucket, p.Bucket)
-		set("s3-prefix", &s.s3Prefix, p.Prefix)
-		set("s3-region", &s.s3Region, p.Region)
-		set("s3-endpoint", &s.s3Endpoint, p.Endpoint)
-		set("s3-access-key", &s.s3AccessKey, p.AccessKey)
-		set("s3-secret-key", &s.s3SecretKey, p.SecretKey)
-		set("format", &s.format, p.Format)
-	}
+	s.fillDestination(d, set, changed)
 }
 
 // build checks the answers and makes the config to save: the existing one
@@ -204,11 +198,10 @@ func (s *setupOptions) build(existing *config.Config, flags *pflag.FlagSet) (*co
 	var missing []string
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	for _, p := range []*string{&s.tables, &s.profile, &s.destination, &s.pgDSN, &s.pgSchema, &s.sqlitePath, &s.localPath, &s.format,
-		&s.s3Bucket, &s.s3Prefix, &s.s3Region, &s.s3Endpoint, &s.s3AccessKey, &s.s3SecretKey, &s.cron} {
+	for _, p := range s.answers() {
 		*p = strings.TrimSpace(*p)
 	}
-	s.destination, s.format = strings.ToLower(s.destination), strings.ToLower(s.format)
+	s.envDefaults = nil
 	tables, err := parseTableList(s.tables)
 	if err != nil {
 		bad("--tables: %v", err)
@@ -225,57 +218,8 @@ func (s *setupOptions) build(existing *config.Config, flags *pflag.FlagSet) (*co
 		c = &cp
 	}
 	c.Tables, c.Profile = tables, profileFileName
-	d := config.Destination{Type: s.destination}
-	switch s.destination {
-	case "":
-		missing = append(missing, "--destination ("+strings.Join(config.Types, ", ")+")")
-	case "postgres":
-		if s.pgDSN == "" {
-			missing = append(missing, "--postgres-dsn (postgres://user:password@host/db, or '${VAR}')")
-		}
-		d.Postgres = &config.PostgresConfig{DSN: s.pgDSN, Schema: s.pgSchema}
-	case "sqlite":
-		if s.sqlitePath == "" {
-			missing = append(missing, "--sqlite-path (the database file)")
-		}
-		d.SQLite = &config.SQLiteConfig{Path: absPath(s.sqlitePath)}
-	case "local":
-		if s.localPath == "" {
-			missing = append(missing, "--local-path (the folder for the tables)")
-		}
-		d.Local = &config.LocalConfig{Path: absPath(s.localPath), Format: s.format}
-	case "s3":
-		bucket := strings.TrimSuffix(strings.TrimPrefix(s.s3Bucket, "s3://"), "/")
-		if bucket == "" {
-			missing = append(missing, "--s3-bucket (the bucket name, without s3://)")
-		} else if strings.Contains(bucket, "/") {
-			bad("--s3-bucket: %q is more than a bucket name: give the rest as --s3-prefix", s.s3Bucket)
-		}
-		// One key without the other: the other is read from the environment.
-		if s.s3AccessKey != "" && s.s3SecretKey == "" {
-			s.s3SecretKey = "${AWS_SECRET_ACCESS_KEY}"
-		} else if s.s3AccessKey == "" && s.s3SecretKey != "" {
-			s.s3AccessKey = "${AWS_ACCESS_KEY_ID}"
-		}
-		d.S3 = &config.S3Config{Bucket: bucket, Prefix: s.s3Prefix, Region: s.s3Region, Endpoint: s.s3Endpoint,
-			Format: s.format, AccessKey: s.s3AccessKey, SecretKey: s.s3SecretKey}
-	default:
-		bad("--destination: %q is not one of %s", s.destination, strings.Join(config.Types, ", "))
-	}
-	if fs, ok := formats[s.destination]; ok && s.format != "" && !slices.Contains(fs, s.format) {
-		bad("--format: %q is not a format of the %s destination; use %s", s.format, s.destination, strings.Join(fs, ", "))
-	}
-	if own, ok := destinationFlags[s.destination]; ok && flags != nil {
-		flags.Visit(func(f *pflag.Flag) { // in name order
-			for _, names := range destinationFlags {
-				if slices.Contains(names, f.Name) && !slices.Contains(own, f.Name) {
-					bad("--%s: is not a setting of the %s destination", f.Name, s.destination)
-					return
-				}
-			}
-		})
-	}
-	c.Destination = d
+	need := func(m string) { missing = append(missing, m) }
+	c.Destination = s.buildDestination(flags, need, bad)
 	if s.cron == "" && s.installSchedule {
 		s.cron = schedule.DefaultCron
 	}
@@ -292,19 +236,6 @@ func (s *setupOptions) build(existing *config.Config, flags *pflag.FlagSet) (*co
 		return nil, err
 	}
 	return c, c.Validate()
-}
-
-// literalSecrets names the secret settings written as values, not ${VAR}.
-func (s *setupOptions) literalSecrets() []string {
-	var out []string
-	if u, err := url.Parse(s.pgDSN); s.destination == "postgres" && !strings.Contains(s.pgDSN, "${") &&
-		(strings.Contains(s.pgDSN, "password=") || err == nil && u.User != nil && u.User.String() != u.User.Username()) {
-		out = append(out, "the PostgreSQL DSN's password")
-	}
-	if s.destination == "s3" && s.s3SecretKey != "" && !strings.Contains(s.s3SecretKey, "${") {
-		out = append(out, "the S3 secret key")
-	}
-	return out
 }
 
 // absPath makes a relative path absolute (the schedule runs elsewhere),
@@ -417,7 +348,7 @@ func (w *setupWizard) hideSecrets() bool {
 // forms are the wizard's steps, in order, each built when it is reached.
 func (w *setupWizard) forms() []func() *huh.Form {
 	s := w.opts
-	return []func() *huh.Form{w.keepForm, w.sourceForm, w.destinationTypeForm, w.destinationForm, w.scheduleForm,
+	return []func() *huh.Form{w.keepForm, w.sourceForm, w.destinationTypeForm, w.destinationAuthForm, w.destinationForm, w.scheduleForm,
 		func() *huh.Form {
 			if !s.installSchedule {
 				return nil
@@ -463,12 +394,7 @@ func (w *setupWizard) keepForm() *huh.Form {
 	if s.tables != "" {
 		tables = s.tables
 	}
-	dest := s.destination
-	for _, v := range []string{s.pgSchema, s.sqlitePath, s.localPath, s.s3Bucket, s.s3Prefix} {
-		if v != "" {
-			dest += " " + v
-		}
-	}
+	dest := s.destinationSummary()
 	return w.form(huh.NewGroup(
 		huh.NewConfirm().Title("Keep the source: "+tables+" read with "+s.profile+"?").
 			Affirmative("Keep").Negative("Change").Value(&w.keepSource),
@@ -491,74 +417,6 @@ func (w *setupWizard) sourceForm() *huh.Form {
 	)
 }
 
-// destinationTypeForm asks step 3's destination type.
-func (w *setupWizard) destinationTypeForm() *huh.Form {
-	if w.keepDestination {
-		return nil
-	}
-	s := w.opts
-	if !slices.Contains(config.Types, s.destination) {
-		s.destination = "postgres"
-	}
-	return w.form(huh.NewGroup(huh.NewSelect[string]().Title("Destination").Options(
-		huh.NewOption("PostgreSQL database", "postgres"),
-		huh.NewOption("SQLite database file", "sqlite"),
-		huh.NewOption("Local folder (Parquet, CSV or Delta)", "local"),
-		huh.NewOption("Amazon S3 or an S3-compatible bucket (Parquet or Delta)", "s3"),
-	).Value(&s.destination)).Title("3. Destination"))
-}
-
-// destinationForm asks step 3's settings of the chosen destination type.
-func (w *setupWizard) destinationForm() *huh.Form {
-	if w.keepDestination {
-		return nil
-	}
-	s := w.opts
-	input := func(title, desc string, v *string, required bool) *huh.Input {
-		if !required {
-			return w.input(title, desc, v, nil)
-		}
-		return w.input(title, desc, v, func(x string) error {
-			if strings.TrimSpace(x) == "" {
-				return fmt.Errorf("%s is required", strings.ToLower(title))
-			}
-			return nil
-		})
-	}
-	format := func(kind string) *huh.Select[string] {
-		if !slices.Contains(formats[kind], s.format) {
-			s.format = formats[kind][0]
-		}
-		return huh.NewSelect[string]().Title("File format").Options(huh.NewOptions(formats[kind]...)...).Value(&s.format)
-	}
-	var fields []huh.Field
-	switch s.destination {
-	case "postgres":
-		fields = []huh.Field{
-			input("DSN", "postgres://user:password@host:5432/db, or ${PG_DSN} to read it from the environment at each run", &s.pgDSN, true),
-			input("Schema", "schema for the tables; blank for the connection's default", &s.pgSchema, false),
-		}
-	case "sqlite":
-		fields = []huh.Field{input("Database file", "path of the SQLite file (created if missing)", &s.sqlitePath, true)}
-	case "local":
-		fields = []huh.Field{input("Folder", "where the tables' files go (created if missing)", &s.localPath, true), format("local")}
-	case "s3":
-		secret := input("Secret key", "blank (with an access key) for ${AWS_SECRET_ACCESS_KEY}, read from the environment at each run", &s.s3SecretKey, false)
-		if w.hideSecrets() {
-			secret.EchoMode(huh.EchoModePassword)
-		}
-		fields = []huh.Field{
-			input("Bucket", "the bucket name, without s3://", &s.s3Bucket, true),
-			input("Prefix", "key prefix for the tables, e.g. trestle/; blank for the bucket's root", &s.s3Prefix, false),
-			input("Region", "e.g. us-east-1; blank for the AWS default", &s.s3Region, false),
-			input("Endpoint", "only for S3-compatible servers (MinIO, R2...): their URL; blank for Amazon S3", &s.s3Endpoint, false),
-			input("Access key", "blank, with the secret key blank, for the AWS default credentials (environment, profile, role); or ${AWS_ACCESS_KEY_ID}", &s.s3AccessKey, false),
-			secret, format("s3"),
-		}
-	}
-	return w.form(huh.NewGroup(fields...).Title("3. Destination: " + s.destination))
-}
-
 // scheduleForm asks step 4: whether to schedule a recurring run.
 func (w *setupWizard) scheduleForm() *huh.Form {
 	where := "your crontab"
@@ -576,7 +434,7 @@ func (w *setupWizard) input(title, desc string, v *string, validate func(string)
 	in := huh.NewInput().Title(title).Description(desc).Value(v)
 	if w.accessible {
 		title += " (" + desc + ")"
-		if s := w.opts; *v != "" && v != &s.pgDSN && v != &s.s3AccessKey && v != &s.s3SecretKey {
+		if *v != "" && !slices.Contains(w.opts.secrets(), v) {
 			title += " [" + *v + "]"
 		}
 		in = in.Title(title + ":")

@@ -295,17 +295,27 @@ func TestConnectorSetupFormExistingConfig(t *testing.T) {
 }
 
 func TestConnectorSetupFormsBuild(t *testing.T) {
-	// The full-screen forms are built for every destination type.
+	// The full-screen forms are built for every destination type and way to
+	// sign in; only destinations with several ways ask which one.
 	for _, typ := range config.Types {
-		s := &setupOptions{destination: typ, installSchedule: true}
-		w := &setupWizard{opts: s, existing: &config.Config{}, in: os.Stdin}
-		for i, step := range w.forms() {
-			f := step()
-			if f == nil {
-				t.Fatalf("%s: step %d has no form", typ, i)
+		auths := authTypes[typ]
+		if auths == nil {
+			auths = []string{""}
+		}
+		for _, auth := range auths {
+			s := &setupOptions{destination: typ, installSchedule: true, sfAuth: auth, azAuth: auth, sqlDSN: "${MSSQL_DSN}"}
+			w := &setupWizard{opts: s, existing: &config.Config{}, in: os.Stdin}
+			for i, step := range w.forms() {
+				f := step()
+				if f == nil && !(i == 3 && auth == "") {
+					t.Fatalf("%s %s: step %d has no form", typ, auth, i)
+				}
+				if f == nil {
+					continue
+				}
+				f.Init()
+				_ = f.View()
 			}
-			f.Init()
-			_ = f.View()
 		}
 	}
 }

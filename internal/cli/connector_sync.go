@@ -77,14 +77,25 @@ config.yaml. Tables that failed are listed in failed_tables.log, and the exit co
 // config, writes failed_tables.log, and returns an error (exit code 1) when a
 // table failed.
 func runConnectorSync(ctx context.Context, g *globals, o *connectorOpts, tables []string, full bool) error {
+	_, err := runConnectorSyncReport(ctx, g, o, tables, full)
+	return err
+}
+
+// errSyncRunning is returned when another sync of the same folder holds its
+// lock.
+var errSyncRunning = errors.New("another sync of this connector is still running")
+
+// runConnectorSyncReport is runConnectorSync returning the report too (nil
+// when no table could start).
+func runConnectorSyncReport(ctx context.Context, g *globals, o *connectorOpts, tables []string, full bool) (*connector.Report, error) {
 	cfg, err := config.Load(o.config)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dir := o.dir()
 	logFile, err := os.OpenFile(filepath.Join(dir, connectorLogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("open the connector's log: %w", err)
+		return nil, fmt.Errorf("open the connector's log: %w", err)
 	}
 	defer logFile.Close()
 	interactive := isTerminal(g.stderr)
@@ -97,16 +108,16 @@ func runConnectorSync(ctx context.Context, g *globals, o *connectorOpts, tables 
 	lock := flock.New(filepath.Join(dir, connectorLockFile))
 	locked, err := lock.TryLock()
 	if err != nil {
-		return fmt.Errorf("lock the connector folder: %w", err)
+		return nil, fmt.Errorf("lock the connector folder: %w", err)
 	}
 	if !locked {
-		err := fmt.Errorf("another sync of %s is still running; this run does nothing", o.config)
+		err := fmt.Errorf("%w (%s); this run does nothing", errSyncRunning, o.config)
 		log.Warn(err.Error())
-		return err
+		return nil, err
 	}
 	defer lock.Unlock()
 
-	err = syncOnce(ctx, g, o, cfg, log, interactive, tables, full)
+	report, err := syncOnce(ctx, g, o, cfg, log, interactive, tables, full)
 	if err != nil {
 		var sf *syncFailedError
 		if !errors.As(err, &sf) {
@@ -115,34 +126,34 @@ func runConnectorSync(ctx context.Context, g *globals, o *connectorOpts, tables 
 			_ = writeFailedTables(dir, append(tables, cfg.Tables...))
 		}
 	}
-	return err
+	return report, err
 }
 
 // syncOnce opens the profile, the state and the destination, syncs, and
 // reports.
 func syncOnce(ctx context.Context, g *globals, o *connectorOpts, cfg *config.Config, log *slog.Logger,
-	interactive bool, tables []string, full bool) error {
+	interactive bool, tables []string, full bool) (*connector.Report, error) {
 	dir := o.dir()
 	profile, err := client.LoadProfile(cfg.ProfilePath())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c, err := client.New(profile, client.Options{Logger: log})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st, err := state.Open(filepath.Join(dir, state.FileName))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dest, err := destination.Open(ctx, cfg.Destination, dir)
 	if err != nil {
-		return fmt.Errorf("open the destination (%s): %w", destination.Describe(cfg.Destination), err)
+		return nil, fmt.Errorf("open the destination (%s): %w", destination.Describe(cfg.Destination), err)
 	}
 	defer dest.Close()
 	tmp := filepath.Join(dir, connectorTempFolder)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 
@@ -161,7 +172,7 @@ func syncOnce(ctx context.Context, g *globals, o *connectorOpts, cfg *config.Con
 		bars.wait()
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	printReport(g.stdout, report)
 	failed := report.Failed()
@@ -173,13 +184,13 @@ func syncOnce(ctx context.Context, g *globals, o *connectorOpts, cfg *config.Con
 		}
 	}
 	if err := writeFailedTables(dir, names); err != nil {
-		return err
+		return report, err
 	}
 	log.Info("sync finished", "tables", len(report.Tables), "failed", len(failed), "took", time.Since(start).Round(time.Millisecond))
 	if len(failed) > 0 {
-		return &syncFailedError{failed: len(failed), total: len(report.Tables), names: names}
+		return report, &syncFailedError{failed: len(failed), total: len(report.Tables), names: names}
 	}
-	return nil
+	return report, nil
 }
 
 // writeFailedTables writes the names of the tables that failed, one per line;
