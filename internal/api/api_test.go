@@ -147,6 +147,11 @@ func TestUpsertByEmployeeID(t *testing.T) {
 			proj := map[string]any{"name": "API Tower", "group_codes": []string{"KS"}, "start_date": "2026-01-05", "status": "active"}
 			r = e.do("PUT", path("demo", "projects", "by-project-number", "P-API-1"), e.editor, proj)
 			wantStatus(t, r, http.StatusCreated)
+			// What a write answers is the record as stored (defaults filled in).
+			got := e.do("GET", path("demo", "projects", "by-project-number", "P-API-1"), e.editor, nil)
+			if !sameJSON(t, r.body, got.body) {
+				t.Fatalf("PUT answered\n%s\nbut the stored project is\n%s", r.body, got.body)
+			}
 			r = e.do("PUT", path("demo", "projects", "by-project-number", "P-API-1"), e.editor, proj)
 			wantStatus(t, r, http.StatusOK)
 		})

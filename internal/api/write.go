@@ -107,7 +107,10 @@ func saveCreated[T any, P record[T]](ctx context.Context, tx store.Tx, company p
 		}
 	}
 	P(&v).Normalize()
-	out, err := c.GetByKey(ctx, P(&v).Key())
+	if out, ok := ingest.Written[T](pl, r.kind, P(&v).Key()); ok {
+		return out, created, nil
+	}
+	out, err := c.GetByKey(ctx, P(&v).Key()) // unchanged: as stored
 	return out, created, err
 }
 

@@ -23,6 +23,8 @@ type writes struct {
 	// personIDs and projectIDs resolve the keys of existing people and projects
 	// that projects' roles and assignments name.
 	personIDs, projectIDs map[string]string
+	// written holds, once applied, the records written by kind and key.
+	written map[planning.Kind]map[string]any
 }
 
 // ErrStale is returned (wrapped) by Apply when the company's records changed
@@ -97,19 +99,27 @@ func Apply(ctx context.Context, st store.Store, pl *Plan, opts ApplyOptions) (Re
 
 func apply(ctx context.Context, tx store.Tx, pl *Plan) error {
 	w := &pl.w
-	if err := upsert(ctx, tx.Groups(), w.groups, &pl.Groups); err != nil {
+	w.written = map[planning.Kind]map[string]any{}
+	groups, err := upsertCopy(ctx, tx.Groups(), w.groups, &pl.Groups)
+	if err != nil {
 		return err
 	}
-	if err := upsert(ctx, tx.JobTitles(), w.jobTitles, &pl.JobTitles); err != nil {
+	note(w, planning.KindGroup, groups)
+	jobTitles, err := upsertCopy(ctx, tx.JobTitles(), w.jobTitles, &pl.JobTitles)
+	if err != nil {
 		return err
 	}
-	if err := upsert(ctx, tx.Tags(), w.tags, &pl.Tags); err != nil {
+	note(w, planning.KindJobTitle, jobTitles)
+	tags, err := upsertCopy(ctx, tx.Tags(), w.tags, &pl.Tags)
+	if err != nil {
 		return err
 	}
+	note(w, planning.KindTag, tags)
 	people, err := upsertCopy(ctx, tx.People(), w.people, &pl.People)
 	if err != nil {
 		return err
 	}
+	note(w, planning.KindPerson, people)
 	personID := resolver(w.personIDs, people, func(p *planning.Person) (string, string) { return p.EmployeeID, p.ID })
 	projects := make([]planning.Project, len(w.projects))
 	for i, v := range w.projects {
@@ -133,6 +143,7 @@ func apply(ctx context.Context, tx store.Tx, pl *Plan) error {
 	if projects, err = upsertCopy(ctx, tx.Projects(), projects, &pl.Projects); err != nil {
 		return err
 	}
+	note(w, planning.KindProject, projects)
 	projectID := resolver(w.projectIDs, projects, func(p *planning.Project) (string, string) { return p.ProjectNumber, p.ID })
 	for _, a := range w.assignments {
 		v := a.Value
@@ -156,11 +167,24 @@ func hook(k planning.Kind) error {
 	return applyHook(k)
 }
 
-// upsert writes the records of one kind and checks that the store did what the
-// plan says.
-func upsert[T any, P record[T]](ctx context.Context, c store.Collection[T], recs []T, k *KindPlan) error {
-	_, err := upsertCopy[T, P](ctx, c, recs, k)
-	return err
+// note keeps the records of a kind as written, by external key, for Written.
+func note[T any, P record[T]](w *writes, kind planning.Kind, recs []T) {
+	if len(recs) == 0 {
+		return
+	}
+	m := make(map[string]any, len(recs))
+	for i := range recs {
+		m[P(&recs[i]).Key()] = recs[i]
+	}
+	w.written[kind] = m
+}
+
+// Written returns a record of kind with external key as an applied plan wrote
+// it (with its id, version and timestamps); false when the plan did not write
+// it (it was unchanged, or the plan was not applied).
+func Written[T any](pl *Plan, kind planning.Kind, key string) (T, bool) {
+	v, ok := pl.w.written[kind][key].(T)
+	return v, ok
 }
 
 // upsertCopy is upsert returning the records as written (with their ids). The

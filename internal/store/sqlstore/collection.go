@@ -85,7 +85,20 @@ func (c *collection[T, P]) GetByKey(ctx context.Context, key string) (T, error) 
 		return zero, fmt.Errorf("%s records have no external key", c.d.kind.Label())
 	}
 	v, _, err := c.one(ctx, c.selectWhere().sql(" AND "+c.d.keyCol+" = ").arg(key), c.d.keyCol, key)
+	if err == nil {
+		c.seen(P(&v))
+	}
 	return v, err
+}
+
+// seen notes, in a write transaction, that a group, job title or tag read
+// exists, so that the reference checks of the records written next in the
+// same transaction need not look it up again (the company's write lock keeps
+// it there; Delete forgets it).
+func (c *collection[T, P]) seen(p P) {
+	if c.t.write && c.d.keyCol == "code" {
+		c.t.remember(c.d.kind, p.Key())
+	}
 }
 
 // where appends q's filters.
@@ -159,6 +172,9 @@ func (c *collection[T, P]) List(ctx context.Context, q store.Query) iter.Seq2[T,
 		defer rows.Close()
 		for rows.Next() {
 			v, _, err := c.scan(rows)
+			if err == nil {
+				c.seen(P(&v))
+			}
 			if !yield(v, err) || err != nil {
 				return
 			}

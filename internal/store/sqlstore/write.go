@@ -164,6 +164,8 @@ func (c *collection[T, P]) Delete(ctx context.Context, id string) error {
 		if err := c.t.refuseIfReferenced(ctx, c.d.kind, P(&cur).Key(), "delete"); err != nil {
 			return err
 		}
+		delete(c.t.known[c.d.kind], P(&cur).Key())
+		c.t.groupTZ = nil
 	}
 	return c.remove(ctx, []pending[P]{{rec: P(&cur), old: &old}})
 }
