@@ -154,12 +154,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, e := a.authenticate(ctx, r)
-	if e != nil {
-		a.fail(w, r, e)
-		return
-	}
-	acc, e := a.companyAccess(ctx, p, company)
+	p, acc, e := a.authorize(ctx, r, company)
 	if e == nil {
 		e = a.limit(w, p.token.ID, acc.company.ID)
 	}

@@ -31,8 +31,6 @@ const AccessTokenTTL = time.Hour
 // principal is who a request acts for, once its token is checked.
 type principal struct {
 	token store.APIToken
-	// client is set for access tokens.
-	client store.APIClient
 	// label names the principal in the change history ("api client <id>",
 	// "user <email> (token <id>)").
 	label string
@@ -55,87 +53,68 @@ func bearer(r *http.Request) string {
 
 var errBadToken = errors.New("bad token")
 
-// authenticate checks the request's token against the store: one indexed
-// query, so a revoked token fails on its next request.
-func (a *API) authenticate(ctx context.Context, r *http.Request) (*principal, *Error) {
+// authorize checks the request's token and what it may do in the company
+// named by ref (id or slug). A token is looked up with what it grants in the
+// company in one indexed query (store.APITokenGrant), so a revoked token, a
+// revoked client or a membership taken away is seen on the next request. An
+// access token reaches its client's company at the client's permission; a
+// personal token reaches the companies its user is a member of, at the
+// membership's permission. Any other company is 403, whether or not it
+// exists, so that nothing leaks; a token that is not valid is 401 first.
+func (a *API) authorize(ctx context.Context, r *http.Request, ref string) (*principal, access, *Error) {
 	raw := bearer(r)
 	if raw == "" {
-		return nil, unauthorized("this request needs an access token: send \"Authorization: Bearer <token>\" (get one from POST /oauth/token, or use a personal access token)")
+		return nil, access{}, unauthorized("this request needs an access token: send \"Authorization: Bearer <token>\" (get one from POST /oauth/token, or use a personal access token)")
 	}
 	prefix, _, _ := strings.Cut(raw, "_")
 	if prefix != AccessTokenPrefix && prefix != PersonalTokenPrefix {
-		return nil, unauthorized("the token is not a Trestle API token (they start with tra_ or trp_)")
+		return nil, access{}, unauthorized("the token is not a Trestle API token (they start with tra_ or trp_)")
 	}
 	id, secret, ok := auth.Parse(raw)
 	if !ok {
-		return nil, unauthorized("the token is malformed")
+		return nil, access{}, unauthorized("the token is malformed")
 	}
-	t, err := a.st.APIToken(ctx, id)
+	forbidden := newError(http.StatusForbidden, CodeForbidden, "this token has no access to company %q", ref)
+	company, err := a.company(ctx, ref)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, access{}, internal(err)
+	}
+	var g store.APIGrant
+	if known {
+		g, err = a.st.APITokenGrant(ctx, id, company.ID)
+	} else {
+		g.Token, err = a.st.APIToken(ctx, id)
+	}
 	if errors.Is(err, store.ErrNotFound) {
-		// Do the work of a real check, so that timing tells nothing.
-		auth.Verify(secret, nil)
-		return nil, unauthorized("the token is not valid")
+		auth.Verify(secret, nil) // the work of a real check, so that timing tells nothing
+		return nil, access{}, unauthorized("the token is not valid")
 	}
 	if err != nil {
-		return nil, internal(err)
+		return nil, access{}, internal(err)
 	}
+	t := g.Token
 	if !auth.Verify(secret, t.Hash) || (t.Kind == store.APITokenAccess) != (prefix == AccessTokenPrefix) {
-		return nil, unauthorized("the token is not valid")
+		return nil, access{}, unauthorized("the token is not valid")
 	}
 	now := a.now()
 	switch {
 	case !t.RevokedAt.IsZero():
-		return nil, unauthorized("the token was revoked")
+		return nil, access{}, unauthorized("the token was revoked")
 	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
-		return nil, unauthorized("the token expired at %s; get a new one", t.ExpiresAt.UTC().Format(time.RFC3339))
+		return nil, access{}, unauthorized("the token expired at %s; get a new one", t.ExpiresAt.UTC().Format(time.RFC3339))
+	case t.Kind == store.APITokenAccess && known && !g.ClientActive:
+		return nil, access{}, unauthorized("the API client was revoked")
 	}
-	p := &principal{token: t}
+	p := &principal{token: t, label: "user " + t.UserID + " (token " + t.ID + ")"}
 	if t.Kind == store.APITokenAccess {
-		c, err := a.st.APIClient(ctx, t.ClientID)
-		if err != nil {
-			return nil, internal(err)
-		}
-		if !c.Active() {
-			return nil, unauthorized("the API client was revoked")
-		}
-		p.client, p.label = c, "api client "+c.ID
-	} else {
-		p.label = "user " + t.UserID + " (token " + t.ID + ")"
+		p.label = "api client " + t.ClientID
 	}
 	a.touch(t.ID, now)
-	return p, nil
-}
-
-// companyAccess says what p may do in the company named by ref (id or slug):
-// an access token reaches its client's company at the client's permission; a
-// personal token reaches the companies its user is a member of, at the
-// membership's permission. Any other company is 403, whether or not it exists,
-// so that nothing leaks.
-func (a *API) companyAccess(ctx context.Context, p *principal, ref string) (access, *Error) {
-	forbidden := newError(http.StatusForbidden, CodeForbidden, "this token has no access to company %q", ref)
-	c, err := a.company(ctx, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		return access{}, forbidden
+	if !known || g.Permission == "" {
+		return p, access{}, forbidden
 	}
-	if err != nil {
-		return access{}, internal(err)
-	}
-	if p.token.Kind == store.APITokenAccess {
-		if c.ID != p.token.CompanyID {
-			return access{}, forbidden
-		}
-		return access{company: c, permission: p.client.Permission}, nil
-	}
-	ms, err := a.st.Memberships(ctx, p.token.UserID)
-	if err != nil {
-		return access{}, internal(err)
-	}
-	for _, m := range ms {
-		if m.CompanyID == c.ID {
-			return access{company: c, permission: m.Permission}, nil
-		}
-	}
-	return access{}, forbidden
+	return p, access{company: company, permission: g.Permission}, nil
 }
 
 // company finds a company by id or slug. A company's id and slug never

@@ -102,6 +102,8 @@ type codeFilter struct {
 	Code []string `query:"code" doc:"Only the records with these codes (comma-separated)"`
 }
 
+func (f *codeFilter) lookups() bool { return false }
+
 func (f *codeFilter) narrow(_ context.Context, _ store.Tx, q *store.Query) error {
 	q.Keys = f.Code
 	return nil
@@ -114,6 +116,8 @@ type peopleFilter struct {
 	Status     string   `query:"status" enum:"active,inactive" doc:"Only active or inactive people"`
 }
 
+func (f *peopleFilter) lookups() bool { return false }
+
 func (f *peopleFilter) narrow(_ context.Context, _ store.Tx, q *store.Query) error {
 	q.Keys, q.Email, q.Status = f.EmployeeID, f.Email, planning.Status(f.Status)
 	return nil
@@ -124,6 +128,8 @@ type projectFilter struct {
 	ProjectNumber []string `query:"project_number" doc:"Only the projects with these numbers (comma-separated)"`
 	Status        string   `query:"status" enum:"active,pending,inactive" doc:"Only projects with this status"`
 }
+
+func (f *projectFilter) lookups() bool { return false }
 
 func (f *projectFilter) narrow(_ context.Context, _ store.Tx, q *store.Query) error {
 	q.Keys, q.Status = f.ProjectNumber, planning.Status(f.Status)
@@ -138,6 +144,8 @@ type assignmentFilter struct {
 	ProjectNumber string `query:"project_number" doc:"Only the assignments on the project with this number"`
 }
 
+func (f *assignmentFilter) lookups() bool { return f.EmployeeID != "" || f.ProjectNumber != "" }
+
 func (f *assignmentFilter) narrow(ctx context.Context, tx store.Tx, q *store.Query) error {
 	return narrowRefs(ctx, tx, q, f.PersonID, f.EmployeeID, f.ProjectID, f.ProjectNumber)
 }
@@ -148,6 +156,8 @@ type timeOffFilter struct {
 	EmployeeID string `query:"employee_id" doc:"Only the time off of the person with this employee id"`
 }
 
+func (f *timeOffFilter) lookups() bool { return f.EmployeeID != "" }
+
 func (f *timeOffFilter) narrow(ctx context.Context, tx store.Tx, q *store.Query) error {
 	return narrowRefs(ctx, tx, q, f.PersonID, f.EmployeeID, "", "")
 }
@@ -157,6 +167,8 @@ type requestFilter struct {
 	ProjectID     string `query:"project_id" doc:"Only this project's requests"`
 	ProjectNumber string `query:"project_number" doc:"Only the requests on the project with this number"`
 }
+
+func (f *requestFilter) lookups() bool { return f.ProjectNumber != "" }
 
 func (f *requestFilter) narrow(ctx context.Context, tx store.Tx, q *store.Query) error {
 	return narrowRefs(ctx, tx, q, "", "", f.ProjectID, f.ProjectNumber)

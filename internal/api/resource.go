@@ -64,8 +64,11 @@ func (p *ListParams) params() *ListParams { return p }
 type filter interface {
 	params() *ListParams
 	// narrow adds the kind's filters to q, reading the company's records
-	// where a filter names one by external key.
+	// where a filter names one by external key (only then is tx used; see
+	// lookups).
 	narrow(ctx context.Context, tx store.Tx, q *store.Query) error
+	// lookups reports whether narrow needs to read records.
+	lookups() bool
 }
 
 // Page is one page of a list.
@@ -200,55 +203,30 @@ func list[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], f 
 	buf.Reset()
 	buf.WriteString(`{"data":[`)
 	total := 0
-	err := a.st.View(ctx, acc.company.ID, func(tx store.Tx) error {
-		if err := f.narrow(ctx, tx, &q); err != nil {
-			if errors.Is(err, errNoMatch) {
-				return nil
-			}
-			return err
+	n := 0
+	add := func(doc []byte) {
+		if n > 0 {
+			buf.WriteByte(',')
 		}
-		c := r.coll(tx)
-		var err error
-		if total, err = c.Count(ctx, q); err != nil || q.Offset >= total {
-			return err
+		n++
+		buf.Write(doc)
+	}
+	var err error
+	if pg, ok := a.st.(store.Pager); ok && !f.lookups() {
+		// One statement: the page and the count.
+		if err = f.narrow(ctx, nil, &q); err == nil {
+			total, err = pg.PageRaw(ctx, acc.company.ID, r.kind, q, func(doc json.RawMessage) error { add(doc); return nil })
 		}
-		n := 0
-		sep := func() {
-			if n > 0 {
-				buf.WriteByte(',')
-			}
-			n++
-		}
-		if rl, ok := c.(store.RawLister); ok {
-			for doc, err := range rl.ListRaw(ctx, q) {
-				if err != nil {
-					return err
-				}
-				sep()
-				buf.Write(doc)
-			}
-			return nil
-		}
-		for v, err := range c.List(ctx, q) {
-			if err != nil {
-				return err
-			}
-			b, err := json.Marshal(v)
-			if err != nil {
-				return err
-			}
-			sep()
-			buf.Write(b)
-		}
-		return nil
-	})
+	} else {
+		total, err = listInView(ctx, a, r, f, &q, add)
+	}
 	if err != nil {
 		pages.Put(buf)
 		return nil, a.domainError(ctx, err)
 	}
-	n := (total + lp.PerPage - 1) / lp.PerPage
-	fmt.Fprintf(buf, `],"page":%d,"per_page":%d,"total":%d,"total_pages":%d}`, lp.Page, lp.PerPage, total, n)
-	link := pageLinks(ctx, lp.Page, n)
+	last := (total + lp.PerPage - 1) / lp.PerPage
+	fmt.Fprintf(buf, `],"page":%d,"per_page":%d,"total":%d,"total_pages":%d}`, lp.Page, lp.PerPage, total, last)
+	link := pageLinks(ctx, lp.Page, last)
 	return &pageOutput{Body: func(hc huma.Context) {
 		defer func() {
 			if buf.Cap() <= 4<<20 { // a huge page is not kept
@@ -263,6 +241,47 @@ func list[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], f 
 		hc.SetStatus(http.StatusOK)
 		_, _ = hc.BodyWriter().Write(buf.Bytes())
 	}}, nil
+}
+
+// listInView reads a page in a read transaction: the filters' lookups, the
+// count and the records, all from one snapshot.
+func listInView[T any, P record[T]](ctx context.Context, a *API, r *resource[T, P], f filter, q *store.Query, add func([]byte)) (int, error) {
+	_, acc := from(ctx)
+	total := 0
+	err := a.st.View(ctx, acc.company.ID, func(tx store.Tx) error {
+		if err := f.narrow(ctx, tx, q); err != nil {
+			if errors.Is(err, errNoMatch) {
+				return nil
+			}
+			return err
+		}
+		c := r.coll(tx)
+		var err error
+		if total, err = c.Count(ctx, *q); err != nil || q.Offset >= total {
+			return err
+		}
+		if rl, ok := c.(store.RawLister); ok {
+			for doc, err := range rl.ListRaw(ctx, *q) {
+				if err != nil {
+					return err
+				}
+				add(doc)
+			}
+			return nil
+		}
+		for v, err := range c.List(ctx, *q) {
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			add(b)
+		}
+		return nil
+	})
+	return total, err
 }
 
 // errNoMatch says a filter names a record that does not exist: the list is

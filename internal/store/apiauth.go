@@ -30,6 +30,10 @@ type APIAuth interface {
 	// APIToken finds a token by id, revoked and expired ones included
 	// (ErrNotFound). It is one indexed query, made for every API request.
 	APIToken(ctx context.Context, id string) (APIToken, error)
+	// APITokenGrant finds a token by id, as APIToken does, together with what
+	// it grants in one company (by id), in one query made for every API
+	// request: see APIGrant.
+	APITokenGrant(ctx context.Context, tokenID, companyID string) (APIGrant, error)
 	// APITokens lists a user's personal access tokens (or, with a client id,
 	// the client's access tokens), oldest first, revoked and expired included.
 	APITokens(ctx context.Context, q APITokenQuery) ([]APIToken, error)
@@ -112,6 +116,19 @@ func (t APIToken) Active(now time.Time) bool {
 // Has reports whether the token carries scope s. Write implies read.
 func (t APIToken) Has(s Scope) bool {
 	return slices.Contains(t.Scopes, s) || s == ScopeRead && slices.Contains(t.Scopes, ScopeWrite)
+}
+
+// APIGrant is a token and what it grants in one company.
+type APIGrant struct {
+	Token APIToken
+	// ClientActive is, for an access token, whether its client is not
+	// revoked.
+	ClientActive bool
+	// Permission is the level the token acts at in the company: for an access
+	// token its client's permission when the client is active and of that
+	// company; for a personal token, the permission of its user's membership
+	// there. "" when it grants nothing there.
+	Permission planning.Permission
 }
 
 // APITokenQuery chooses whose tokens APITokens lists: a user's personal tokens

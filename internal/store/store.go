@@ -145,6 +145,15 @@ type RawLister interface {
 	ListRaw(ctx context.Context, q Query) iter.Seq2[json.RawMessage, error]
 }
 
+// Pager is an optional ability of a Store. PageRaw answers one page of a
+// company's records of a kind in one statement, without a transaction: it
+// calls fn with each record's JSON document (as RawLister's; valid only
+// during the call) in the order of List, and returns how many records match q
+// ignoring Limit and Offset. For the REST API's lists.
+type Pager interface {
+	PageRaw(ctx context.Context, companyID string, kind planning.Kind, q Query, fn func(doc json.RawMessage) error) (total int, err error)
+}
+
 // Query narrows a List or Count.
 type Query struct {
 	// After returns records whose id sorts after this one (cursor paging).

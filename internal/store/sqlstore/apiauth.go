@@ -427,6 +427,38 @@ func (s *Store) APIToken(ctx context.Context, id string) (store.APIToken, error)
 	return s.apiToken(ctx, s.rc, id)
 }
 
+// APITokenGrant implements store.Store: the token, its client and the user's
+// membership in the company in one query by primary keys.
+func (s *Store) APITokenGrant(ctx context.Context, tokenID, companyID string) (store.APIGrant, error) {
+	notFound := &apiNotFoundError{what: "API token", id: tokenID}
+	if !validTokenID(tokenID) || !isUUID(companyID) {
+		return store.APIGrant{}, notFound
+	}
+	cols := "t." + strings.ReplaceAll(apiTokenCols, ", ", ", t.")
+	b := s.d.build().sql("SELECT " + cols + ", c.revoked_at IS NULL AND c.id IS NOT NULL, " +
+		"CASE WHEN t.kind = 'access' THEN CASE WHEN c.revoked_at IS NULL AND c.company_id = ").arg(companyID).
+		sql(" THEN c.permission END ELSE m.permission END" +
+			" FROM api_tokens t LEFT JOIN api_clients c ON c.id = t.client_id" +
+			" LEFT JOIN memberships m ON m.user_id = t.user_id AND m.company_id = ").arg(companyID).
+		sql(" WHERE t.id = ").arg(tokenID)
+	var g store.APIGrant
+	var client, company, user, perm sql.NullString
+	var active bool
+	err := s.rc.QueryRowContext(ctx, b.String(), b.args...).Scan(&g.Token.ID, &g.Token.Kind, &client, &company, &user, &g.Token.Name,
+		scopesScanner{&g.Token.Scopes}, &g.Token.Hash, timeScanner{&g.Token.CreatedAt}, timeScanner{&g.Token.ExpiresAt},
+		timeScanner{&g.Token.RevokedAt}, timeScanner{&g.Token.LastUsedAt}, boolScanner{&active}, &perm)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, notFound
+	}
+	if err != nil {
+		return g, fmt.Errorf("read API token %s: %w", tokenID, err)
+	}
+	g.Token.ClientID, g.Token.CompanyID, g.Token.UserID = client.String, company.String, user.String
+	g.ClientActive = active
+	g.Permission = planning.Permission(perm.String)
+	return g, nil
+}
+
 // APITokens implements store.Store.
 func (s *Store) APITokens(ctx context.Context, q store.APITokenQuery) ([]store.APIToken, error) {
 	b := s.d.build().sql("SELECT " + apiTokenCols + " FROM api_tokens WHERE ")

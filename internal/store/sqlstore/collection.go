@@ -209,6 +209,60 @@ func (c *collection[T, P]) ListRaw(ctx context.Context, q store.Query) iter.Seq2
 	}
 }
 
+// pageRaw is Store.PageRaw for this kind: the page's documents and, in the
+// same statement, the count of every match (a scalar subquery, computed
+// once). A page past the end has no row to carry the count: it is counted
+// apart then.
+func (c *collection[T, P]) pageRaw(ctx context.Context, q store.Query, fn func(json.RawMessage) error) (int, error) {
+	table := quote(c.d.table)
+	b := c.t.d.build().sql("SELECT doc, (SELECT count(*) FROM " + table + " WHERE company_id = ").arg(c.t.company.ID)
+	if err := c.where(b, q); err != nil {
+		return 0, err
+	}
+	b.sql(") FROM " + table + " WHERE company_id = ").arg(c.t.company.ID)
+	if err := c.where(b, q); err != nil {
+		return 0, err
+	}
+	b.sql(" ORDER BY id")
+	if q.Limit > 0 {
+		b.sql(" LIMIT ").arg(q.Limit)
+	}
+	if q.Offset > 0 {
+		if q.Limit <= 0 && !c.t.d.postgres() {
+			b.sql(" LIMIT -1")
+		}
+		b.sql(" OFFSET ").arg(q.Offset)
+	}
+	rows, err := c.t.s.rc.QueryContext(ctx, b.String(), b.args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	total, n := 0, 0
+	var doc sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&doc, &total); err != nil {
+			return 0, err
+		}
+		n++
+		if err := fn(json.RawMessage(doc)); err != nil {
+			return 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		return total, nil
+	}
+	cb := c.t.d.build().sql("SELECT count(*) FROM " + table + " WHERE company_id = ").arg(c.t.company.ID)
+	if err := c.where(cb, q); err != nil {
+		return 0, err
+	}
+	err = c.t.s.rc.QueryRowContext(ctx, cb.String(), cb.args...).Scan(&total)
+	return total, err
+}
+
 // listRows runs List's query for the columns cols. A page past the first
 // (Offset) is found in an inner query that reads only the index on
 // (company_id, id) when no other filter applies, and only its rows are read

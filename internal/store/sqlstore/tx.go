@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -132,6 +133,34 @@ func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 		}
 	}
 	return t.q.QueryContext(ctx, query, args...)
+}
+
+// PageRaw implements store.Pager.
+func (s *Store) PageRaw(ctx context.Context, companyID string, kind planning.Kind, q store.Query, fn func(json.RawMessage) error) (int, error) {
+	company, err := s.txCompany(ctx, companyID)
+	if err != nil {
+		return 0, err
+	}
+	t := &tx{s: s, d: s.d, company: company}
+	switch kind {
+	case planning.KindGroup:
+		return newCollection(t, groupDesc).pageRaw(ctx, q, fn)
+	case planning.KindJobTitle:
+		return newCollection(t, jobTitleDesc).pageRaw(ctx, q, fn)
+	case planning.KindTag:
+		return newCollection(t, tagDesc).pageRaw(ctx, q, fn)
+	case planning.KindPerson:
+		return newCollection(t, personDesc).pageRaw(ctx, q, fn)
+	case planning.KindProject:
+		return newCollection(t, projectDesc).pageRaw(ctx, q, fn)
+	case planning.KindAssignment:
+		return newCollection(t, assignmentDesc).pageRaw(ctx, q, fn)
+	case planning.KindTimeOff:
+		return newCollection(t, timeOffDesc).pageRaw(ctx, q, fn)
+	case planning.KindResourceRequest:
+		return newCollection(t, resourceRequestDesc).pageRaw(ctx, q, fn)
+	}
+	return 0, fmt.Errorf("no records of kind %q", kind)
 }
 
 // companyLockKey maps a company id to a PostgreSQL advisory lock key.

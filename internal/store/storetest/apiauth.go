@@ -528,3 +528,49 @@ func testDeleteExpiredAPITokens(t *testing.T, st store.Store) {
 		t.Errorf("second clean-up: %d, %v", n, err)
 	}
 }
+
+// testAPITokenGrant checks APITokenGrant: a token and its permission in one
+// company, for both kinds, revoked clients and users without a membership.
+func testAPITokenGrant(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	c := newCompany(t, st)
+	other := newCompany(t, st)
+	u, err := st.CreateUser(ctx, planning.User{Email: fmt.Sprintf("grant%d@example.com", time.Now().UnixNano()), Name: "Grant"}, store.Console("test"))
+	must(t, err)
+	must(t, st.SetMembership(ctx, planning.Membership{UserID: u.ID, CompanyID: c.ID, Permission: planning.PermissionViewer}, store.Console("test")))
+	pat, err := st.CreateAPIToken(ctx, store.APIToken{ID: "grantPAT01", Kind: store.APITokenPersonal, UserID: u.ID,
+		Scopes: []store.Scope{store.ScopeRead}, Hash: []byte("h")}, store.Console("test"))
+	must(t, err)
+	cl, err := st.CreateAPIClient(ctx, store.APIClient{ID: "grantCLI01", CompanyID: c.ID, Name: "grant", Scopes: []store.Scope{store.ScopeRead, store.ScopeWrite},
+		Permission: planning.PermissionEditor, Hash: []byte("h")}, store.Console("test"))
+	must(t, err)
+	acc, err := st.CreateAPIToken(ctx, store.APIToken{ID: "grantACC01", Kind: store.APITokenAccess, ClientID: cl.ID, CompanyID: c.ID,
+		Scopes: []store.Scope{store.ScopeRead}, Hash: []byte("h"), ExpiresAt: time.Now().Add(time.Hour)}, store.Console("test"))
+	must(t, err)
+	cases := []struct {
+		name, token, company string
+		perm                 planning.Permission
+		active               bool
+	}{
+		{"personal, member", pat.ID, c.ID, planning.PermissionViewer, false},
+		{"personal, not a member", pat.ID, other.ID, "", false},
+		{"access, its company", acc.ID, c.ID, planning.PermissionEditor, true},
+		{"access, another company", acc.ID, other.ID, "", true},
+	}
+	for _, tc := range cases {
+		g, err := st.APITokenGrant(ctx, tc.token, tc.company)
+		must(t, err)
+		if g.Token.ID != tc.token || g.Permission != tc.perm || g.ClientActive != tc.active || string(g.Token.Hash) != "h" {
+			t.Errorf("%s: grant %+v", tc.name, g)
+		}
+	}
+	must(t, st.RevokeAPIClient(ctx, cl.ID, store.Console("test")))
+	g, err := st.APITokenGrant(ctx, acc.ID, c.ID)
+	must(t, err)
+	if g.ClientActive || g.Permission != "" || g.Token.RevokedAt.IsZero() {
+		t.Errorf("after revoking the client: %+v", g)
+	}
+	if _, err := st.APITokenGrant(ctx, "nosuchtok1", c.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown token: %v", err)
+	}
+}

@@ -62,6 +62,42 @@ func testListRaw(t *testing.T, st store.Store) {
 		}
 		return nil
 	}))
+	pg, ok := st.(store.Pager)
+	if !ok {
+		return
+	}
+	for _, q := range []store.Query{{}, {Limit: 3, Offset: 2}, {Limit: 3, Offset: 6}, {Limit: 3, Offset: 50}, {Status: planning.StatusInactive, Limit: 10}} {
+		var want []planning.Person
+		must(t, st.View(ctx, c.ID, func(tx store.Tx) error {
+			for p, err := range tx.People().List(ctx, q) {
+				if err != nil {
+					return err
+				}
+				want = append(want, p)
+			}
+			return nil
+		}))
+		i := 0
+		total, err := pg.PageRaw(ctx, c.ID, planning.KindPerson, q, func(doc json.RawMessage) error {
+			b, _ := json.Marshal(want[min(i, len(want)-1)])
+			if i >= len(want) || !sameJSON(doc, b) {
+				t.Errorf("PageRaw %+v: document %d is %s", q, i, doc)
+			}
+			i++
+			return nil
+		})
+		must(t, err)
+		wantTotal := 0
+		must(t, st.View(ctx, c.ID, func(tx store.Tx) (err error) {
+			cq := q
+			cq.Limit, cq.Offset = 0, 0
+			wantTotal, err = tx.People().Count(ctx, cq)
+			return err
+		}))
+		if i != len(want) || total != wantTotal {
+			t.Errorf("PageRaw %+v: %d documents and total %d; List has %d and Count %d", q, i, total, len(want), wantTotal)
+		}
+	}
 }
 
 // sameJSON reports whether a and b hold the same JSON value.

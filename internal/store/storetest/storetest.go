@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"APITokens", testAPITokens},
 		{"APITokensInvalid", testAPITokensInvalid},
 		{"APITokenTouch", testAPITokenTouch},
+		{"APITokenGrant", testAPITokenGrant},
 		{"DeleteExpiredAPITokens", testDeleteExpiredAPITokens},
 		{"SandboxSettings", testSandboxSettings},
 		{"ResetCompanyData", testResetCompanyData},
