@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -234,18 +233,10 @@ func azuriteTestdata(name string) (string, error) {
 	return p, nil
 }
 
-// azuriteReadyMarker is written last into an install folder: its presence
-// means the install is complete (scripts/test.sh writes the same file).
-const azuriteReadyMarker = ".trestle-installed"
-
 // azuriteInstall returns the folder holding node_modules/azurite, installing
 // it first if this machine does not have it: "npm ci" from the pinned
-// package.json and package-lock.json into a temporary folder renamed into
-// place, so concurrent test binaries and interrupted installs are safe.
+// package.json and package-lock.json (npmInstall).
 func azuriteInstall() (string, error) {
-	if _, err := exec.LookPath("node"); err != nil {
-		return "", err
-	}
 	pkgPath, err := azuriteTestdata("package.json")
 	if err != nil {
 		return "", err
@@ -272,51 +263,7 @@ func azuriteInstall() (string, error) {
 	if version == "" || strings.ContainsAny(version, "^~<>=* ") {
 		return "", fmt.Errorf("%s must pin an exact azurite version, has %q", pkgPath, version)
 	}
-	parent := filepath.Join(duckdbCacheRoot(), "trestle-test")
-	dir := filepath.Join(parent, "azurite-"+version)
-	ready := func() bool {
-		_, err := os.Stat(filepath.Join(dir, azuriteReadyMarker))
-		return err == nil
-	}
-	if ready() {
-		return dir, nil
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(parent, "azurite-install-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := os.WriteFile(filepath.Join(tmp, "package.json"), pkg, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "package-lock.json"), lock, 0o644); err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error")
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm ci azurite@%s: %v\n%s", version, err, lastLines(out, 10))
-	}
-	if err := os.WriteFile(filepath.Join(tmp, azuriteReadyMarker), []byte(version+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if ready() { // another test binary won the race
-			return dir, nil
-		}
-		if errors.Is(err, fs.ErrExist) || strings.Contains(err.Error(), "not empty") {
-			return "", fmt.Errorf("%s exists but is not a finished install (remove it): %w", dir, err)
-		}
-		return "", err
-	}
-	return dir, nil
+	return npmInstall(npmPackage{name: "azurite", version: version,
+		files: map[string][]byte{"package.json": pkg, "package-lock.json": lock},
+		args:  []string{"ci", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error"}})
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,65 +194,13 @@ func duckdbPinnedVersion() (string, []byte, error) {
 	return v, pkg, nil
 }
 
-// duckdbReadyMarker is written last into an install folder: its presence means
-// the install is complete (scripts/test.sh writes the same file).
-const duckdbReadyMarker = ".trestle-installed"
-
 // duckdbInstall returns the folder holding node_modules/@duckdb/node-api,
-// installing it first if this machine does not have it. Concurrent test binaries
-// each install into their own temporary folder and rename it into place; the
-// loser of the rename discards its copy.
+// installing it first if this machine does not have it (npmInstall).
 func duckdbInstall() (string, error) {
-	if _, err := exec.LookPath("node"); err != nil {
-		return "", err
-	}
 	version, pkg, err := duckdbPinnedVersion()
 	if err != nil {
 		return "", err
 	}
-	parent := filepath.Join(duckdbCacheRoot(), "trestle-test")
-	dir := filepath.Join(parent, "duckdb-"+version)
-	ready := func() bool {
-		_, err := os.Stat(filepath.Join(dir, duckdbReadyMarker))
-		return err == nil
-	}
-	if ready() {
-		return dir, nil
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.MkdirTemp(parent, "duckdb-install-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := os.WriteFile(filepath.Join(tmp, "package.json"), pkg, 0o644); err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--no-package-lock",
-		"--no-update-notifier", "--loglevel=error")
-	cmd.Dir = tmp
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm install @duckdb/node-api@%s: %v\n%s", version, err, out)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, duckdbReadyMarker), []byte(version+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if ready() { // another test binary won the race
-			return dir, nil
-		}
-		if errors.Is(err, fs.ErrExist) || strings.Contains(err.Error(), "not empty") {
-			return "", fmt.Errorf("%s exists but is not a finished install (remove it): %w", dir, err)
-		}
-		return "", err
-	}
-	return dir, nil
+	return npmInstall(npmPackage{name: "duckdb", version: version, files: map[string][]byte{"package.json": pkg},
+		args: []string{"install", "--no-audit", "--no-fund", "--no-package-lock", "--no-update-notifier", "--loglevel=error"}})
 }
