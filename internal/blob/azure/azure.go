@@ -313,11 +313,11 @@ func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &object{s: s, ctx: ctx, key: key, size: deref(p.ContentLength)}
+	var etag azcore.ETag
 	if p.ETag != nil {
-		o.etag = *p.ETag
+		etag = *p.ETag
 	}
-	return o, nil
+	return blob.NewRangedObject(ctx, "blob/azure", key, deref(p.ContentLength), s.getter(key, etag)), nil
 }
 
 // Put writes the object, replacing any object with the same key.

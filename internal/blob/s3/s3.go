@@ -191,98 +191,33 @@ func (s *Store) Open(ctx context.Context, key string) (blob.Object, error) {
 	if err != nil {
 		return nil, s.mapErr("open", key, err)
 	}
-	return &object{s: s, ctx: ctx, key: key, size: aws.ToInt64(out.ContentLength), etag: aws.ToString(out.ETag)}, nil
+	return blob.NewRangedObject(ctx, "blob/s3", key, aws.ToInt64(out.ContentLength), s.getter(key, aws.ToString(out.ETag))), nil
 }
 
 // object reads an S3 object with GETs conditional on its ETag.
-type object struct {
-	s    *Store
-	ctx  context.Context
-	key  string
-	size int64
-	etag string
-
-	body io.ReadCloser // sequential reading, opened on the first Read
-	pos  int64
-}
-
-func (o *object) Size() int64 { return o.size }
-
-// get fetches bytes [off, end] (end < 0: to the end of the object).
-func (o *object) get(ctx context.Context, off, end int64) (io.ReadCloser, error) {
-	rng := fmt.Sprintf("bytes=%d-", off)
-	if end >= 0 {
-		rng = fmt.Sprintf("bytes=%d-%d", off, end)
-	}
-	in := &s3.GetObjectInput{Bucket: &o.s.bucket, Key: aws.String(o.s.path(o.key)), Range: aws.String(rng)}
-	if o.etag != "" {
-		in.IfMatch = aws.String(o.etag)
-	}
-	out, err := o.s.client.GetObject(ctx, in)
-	if err != nil {
-		var respErr *smithyhttp.ResponseError
-		if errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed {
-			return nil, fmt.Errorf("blob/s3: read %q: the object was replaced while open", o.key)
+// getter fetches ranges of an object with GETs conditional on the ETag it had
+// when opened (blob.RangeGetter): an object replaced while open fails to read
+// instead of mixing two versions.
+func (s *Store) getter(key, etag string) blob.RangeGetter {
+	return func(ctx context.Context, off, count int64) (io.ReadCloser, error) {
+		rng := fmt.Sprintf("bytes=%d-", off)
+		if count > 0 {
+			rng = fmt.Sprintf("bytes=%d-%d", off, off+count-1)
 		}
-		return nil, o.s.mapErr("read", o.key, err)
-	}
-	return out.Body, nil
-}
-
-// Read reads the object from the start, with one GET.
-func (o *object) Read(p []byte) (int, error) {
-	if o.pos >= o.size {
-		return 0, io.EOF
-	}
-	if o.body == nil {
-		body, err := o.get(o.ctx, o.pos, -1)
+		in := &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.path(key)), Range: aws.String(rng)}
+		if etag != "" {
+			in.IfMatch = aws.String(etag)
+		}
+		out, err := s.client.GetObject(ctx, in)
 		if err != nil {
-			return 0, err
+			var respErr *smithyhttp.ResponseError
+			if errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusPreconditionFailed {
+				return nil, fmt.Errorf("blob/s3: read %q: the object was replaced while open", key)
+			}
+			return nil, s.mapErr("read", key, err)
 		}
-		o.body = body
+		return out.Body, nil
 	}
-	n, err := o.body.Read(p)
-	o.pos += int64(n)
-	if err == io.EOF && o.pos < o.size {
-		err = fmt.Errorf("blob/s3: read %q: %w after %d of %d bytes", o.key, io.ErrUnexpectedEOF, o.pos, o.size)
-	}
-	return n, err
-}
-
-// ReadAt reads len(p) bytes at off with one ranged GET.
-func (o *object) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("blob/s3: read %q: negative offset %d", o.key, off)
-	}
-	if off >= o.size {
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), o.size-off)
-	if want == 0 {
-		return 0, nil
-	}
-	body, err := o.get(o.ctx, off, off+want-1)
-	if err != nil {
-		return 0, err
-	}
-	defer body.Close()
-	n, err := io.ReadFull(body, p[:want])
-	if err != nil {
-		return n, fmt.Errorf("blob/s3: read %q at %d: %w", o.key, off, err)
-	}
-	if want < int64(len(p)) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func (o *object) Close() error {
-	if o.body != nil {
-		err := o.body.Close()
-		o.body = nil
-		return err
-	}
-	return nil
 }
 
 // Put writes the object, replacing any object with the same key.
