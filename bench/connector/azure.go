@@ -12,6 +12,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
+	"github.com/trestle-dev/trestle/internal/blob"
 	blobazure "github.com/trestle-dev/trestle/internal/blob/azure"
 	"github.com/trestle-dev/trestle/internal/connector/config"
 	"github.com/trestle-dev/trestle/internal/testenv"
@@ -100,7 +101,7 @@ func (a *azuriteServer) stop() {
 // uploadFiles is the Azure baseline: the table's data files uploaded under
 // prefix with the SDK's own UploadFile (parallel block uploads, its default
 // settings), parallel files at a time.
-func (a *azuriteServer) uploadFiles(ctx context.Context, paths []string, prefix string, parallel int) error {
+func (a *azuriteServer) upload(ctx context.Context, paths []string, prefix string, parallel int) error {
 	return forEach(ctx, len(paths), parallel, func(ctx context.Context, i int) error {
 		f, err := os.Open(paths[i])
 		if err != nil {
@@ -113,6 +114,10 @@ func (a *azuriteServer) uploadFiles(ctx context.Context, paths []string, prefix 
 }
 
 // store is the container as a blob.Store (to verify what landed).
+func (a *azuriteServer) blobs(ctx context.Context) (blob.Store, error) { return a.store(ctx) }
+
+func (a *azuriteServer) where(prefix string) string { return a.container + "/" + prefix }
+
 func (a *azuriteServer) store(ctx context.Context) (*blobazure.Store, error) {
 	return blobazure.New(ctx, blobazure.Options{Account: testenv.AzuriteAccount, Container: a.container,
 		Endpoint: a.endpoint, AccountKey: testenv.AzuriteAccountKey})
@@ -149,10 +154,6 @@ func (b *bench) azureRun(ctx context.Context, run int) error {
 	if !b.o.azure {
 		return nil
 	}
-	info := b.src.info
-	up := measurement{Run: run, Name: "azure/upload", Rows: info.Rows, Bytes: info.Bytes,
-		Label: fmt.Sprintf("Azure baseline: SDK UploadFile of the data files (%d at once)", b.o.parallel)}
-	m := measurement{Run: run, Name: "azure/sync-full", Label: "trestle connector sync --full into Azure (Azurite, " + b.o.azureFormat + ")"}
 	if b.az == nil && b.azErr == nil {
 		logf("starting Azurite ...")
 		b.az, b.azErr = startAzurite(ctx, b.o.azurite, filepath.Join(b.runDir, "azurite"))
@@ -161,68 +162,6 @@ func (b *bench) azureRun(ctx context.Context, run int) error {
 			logf("skipping Azure: %v", b.azErr)
 		}
 	}
-	if b.azErr != nil {
-		up.Skipped, m.Skipped = b.azErr.Error(), b.azErr.Error()
-		b.rep.add(up)
-		b.rep.add(m)
-		return stopped(ctx)
-	}
-	paths, _, err := b.src.dataFiles(ctx)
-	if err != nil {
-		return err
-	}
-	logf("run %d: Azure baseline: UploadFile of %d files ...", run, len(paths))
-	prefix := fmt.Sprintf("baseline-%d", run)
-	start := time.Now()
-	err = b.az.uploadFiles(ctx, paths, prefix, b.o.parallel)
-	up.Seconds = time.Since(start).Seconds()
-	up.Error = errText(err)
-	b.rep.add(up)
-	_ = b.az.deletePrefix(context.WithoutCancel(ctx), prefix+"/")
-	if err := stopped(ctx); err != nil {
-		return err
-	}
-
-	logf("run %d: trestle connector sync --full into Azure ...", run)
-	prefix = fmt.Sprintf("sync-%d", run)
-	defer func() { _ = b.az.deletePrefix(context.WithoutCancel(ctx), prefix+"/") }()
-	d, env := b.az.destination(prefix, b.o.azureFormat)
-	c, err := newConnector(filepath.Join(b.runDir, fmt.Sprintf("azure-%d", run)), b.hub.profile, d, env...)
-	if err != nil {
-		m.Error = err.Error()
-		b.rep.add(m)
-		return stopped(ctx)
-	}
-	m, _, err = b.measureSync(ctx, c, true, m)
-	if errors.Is(err, errNotImplemented) {
-		m.Skipped = "the Azure destination is " + m.Skipped
-		logf("run %d: skipped: %s", run, m.Skipped)
-	}
-	if err == nil {
-		err = b.verifyAzure(ctx, prefix+"/", info.Rows)
-		m.Error = errText(err)
-	}
-	if err == nil && up.Error == "" {
-		ratio := m.Seconds / up.Seconds
-		b.rep.check(check{Run: run, Name: "Azure: sync time / UploadFile time", Value: ratio,
-			Shown: fmt.Sprintf("%.2f", ratio), Target: fmt.Sprintf("<= %.1f", targetFileRatio), Met: ratio <= targetFileRatio})
-	}
-	b.rep.add(m)
-	return stopped(ctx)
-}
-
-// verifyAzure counts the rows of the Parquet blobs that landed under prefix.
-func (b *bench) verifyAzure(ctx context.Context, prefix string, rows int64) error {
-	st, err := b.az.store(ctx)
-	if err != nil {
-		return err
-	}
-	n, files, err := parquetRows(ctx, st, prefix)
-	if err != nil {
-		return fmt.Errorf("verify azure %s/%s: %w", b.az.container, prefix, err)
-	}
-	if n != rows {
-		return fmt.Errorf("verify azure %s/%s: %d Parquet blobs hold %d rows, want %d", b.az.container, prefix, files, n, rows)
-	}
-	return nil
+	return b.objectStoreRun(ctx, run, objectRun{name: "azure", title: "Azure", baseline: "UploadFile", server: "Azurite",
+		format: b.o.azureFormat}, b.az, b.azErr)
 }

@@ -223,10 +223,6 @@ func (b *bench) s3Run(ctx context.Context, run int) error {
 	if !b.o.s3 {
 		return nil
 	}
-	info := b.src.info
-	put := measurement{Run: run, Name: "s3/put", Rows: info.Rows, Bytes: info.Bytes,
-		Label: fmt.Sprintf("S3 baseline: PutObject of the data files (%d at once)", b.o.parallel)}
-	m := measurement{Run: run, Name: "s3/sync-full", Label: "trestle connector sync --full into S3 (versitygw, " + b.o.s3Format + ")"}
 	if b.s3 == nil && b.s3Err == nil {
 		logf("starting versitygw ...")
 		bin, err := findVersityGW(b.o.versitygw)
@@ -238,69 +234,8 @@ func (b *bench) s3Run(ctx context.Context, run int) error {
 			logf("skipping S3: %v", b.s3Err)
 		}
 	}
-	if b.s3Err != nil {
-		put.Skipped, m.Skipped = b.s3Err.Error(), b.s3Err.Error()
-		b.rep.add(put)
-		b.rep.add(m)
-		return stopped(ctx)
-	}
-	paths, _, err := b.src.dataFiles(ctx)
-	if err != nil {
-		return err
-	}
-	logf("run %d: S3 baseline: PutObject of %d files ...", run, len(paths))
-	prefix := fmt.Sprintf("baseline-%d", run)
-	start := time.Now()
-	err = b.s3.putFiles(ctx, paths, prefix, b.o.parallel)
-	put.Seconds = time.Since(start).Seconds()
-	put.Error = errText(err)
-	b.rep.add(put)
-	_ = b.s3.deletePrefix(context.WithoutCancel(ctx), prefix+"/")
-	if err := stopped(ctx); err != nil {
-		return err
-	}
-
-	logf("run %d: trestle connector sync --full into S3 ...", run)
-	prefix = fmt.Sprintf("sync-%d", run)
-	defer func() { _ = b.s3.deletePrefix(context.WithoutCancel(ctx), prefix+"/") }()
-	d, env := b.s3.destination(prefix, b.o.s3Format)
-	c, err := newConnector(filepath.Join(b.runDir, fmt.Sprintf("s3-%d", run)), b.hub.profile, d, env...)
-	if err != nil {
-		m.Error = err.Error()
-		b.rep.add(m)
-		return stopped(ctx)
-	}
-	m, _, err = b.measureSync(ctx, c, true, m)
-	if errors.Is(err, errNotImplemented) {
-		m.Skipped = "the S3 destination is " + m.Skipped
-		logf("run %d: skipped: %s", run, m.Skipped)
-	}
-	if err == nil {
-		err = b.verifyS3(ctx, prefix+"/", info.Rows)
-		m.Error = errText(err)
-	}
-	if err == nil && put.Error == "" {
-		ratio := m.Seconds / put.Seconds
-		b.rep.check(check{Run: run, Name: "S3: sync time / PutObject time", Value: ratio,
-			Shown: fmt.Sprintf("%.2f", ratio), Target: fmt.Sprintf("<= %.1f", targetFileRatio), Met: ratio <= targetFileRatio})
-	}
-	b.rep.add(m)
-	return stopped(ctx)
-}
-
-func (b *bench) verifyS3(ctx context.Context, prefix string, rows int64) error {
-	st, err := b.s3.store(ctx)
-	if err != nil {
-		return err
-	}
-	n, files, err := parquetRows(ctx, st, prefix)
-	if err != nil {
-		return fmt.Errorf("verify s3://%s/%s: %w", b.s3.bucket, prefix, err)
-	}
-	if n != rows {
-		return fmt.Errorf("verify s3://%s/%s: %d Parquet objects hold %d rows, want %d", b.s3.bucket, prefix, files, n, rows)
-	}
-	return nil
+	return b.objectStoreRun(ctx, run, objectRun{name: "s3", title: "S3", baseline: "PutObject", server: "versitygw",
+		format: b.o.s3Format}, b.s3, b.s3Err)
 }
 
 // incrementalRun merges 1% changes into the source and times the

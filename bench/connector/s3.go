@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/trestle-dev/trestle/internal/blob"
 	blobs3 "github.com/trestle-dev/trestle/internal/blob/s3"
 	"github.com/trestle-dev/trestle/internal/connector/config"
 	"github.com/trestle-dev/trestle/internal/testenv"
@@ -126,7 +127,7 @@ func (s *s3Server) stop() {
 
 // putFiles is the S3 baseline: the table's data files uploaded with
 // PutObject under prefix, parallel at a time.
-func (s *s3Server) putFiles(ctx context.Context, paths []string, prefix string, parallel int) error {
+func (s *s3Server) upload(ctx context.Context, paths []string, prefix string, parallel int) error {
 	return forEach(ctx, len(paths), parallel, func(ctx context.Context, i int) error {
 		f, err := os.Open(paths[i])
 		if err != nil {
@@ -146,6 +147,10 @@ func (s *s3Server) putFiles(ctx context.Context, paths []string, prefix string, 
 }
 
 // store is the bucket as a blob.Store (to verify what landed).
+func (s *s3Server) blobs(ctx context.Context) (blob.Store, error) { return s.store(ctx) }
+
+func (s *s3Server) where(prefix string) string { return "s3://" + s.bucket + "/" + prefix }
+
 func (s *s3Server) store(ctx context.Context) (*blobs3.Store, error) {
 	return blobs3.New(ctx, blobs3.Options{Bucket: s.bucket, Region: s.region, Endpoint: s.endpoint,
 		AccessKey: s.accessKey, SecretKey: s.secretKey})
