@@ -98,7 +98,7 @@ func (a *azuriteServer) stop() {
 	a.log.Close()
 }
 
-// uploadFiles is the Azure baseline: the table's data files uploaded under
+// upload is the Azure baseline: the table's data files uploaded under
 // prefix with the SDK's own UploadFile (parallel block uploads, its default
 // settings), parallel files at a time.
 func (a *azuriteServer) upload(ctx context.Context, paths []string, prefix string, parallel int) error {

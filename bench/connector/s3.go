@@ -125,7 +125,7 @@ func (s *s3Server) stop() {
 	s.log.Close()
 }
 
-// putFiles is the S3 baseline: the table's data files uploaded with
+// upload is the S3 baseline: the table's data files uploaded with
 // PutObject under prefix, parallel at a time.
 func (s *s3Server) upload(ctx context.Context, paths []string, prefix string, parallel int) error {
 	return forEach(ctx, len(paths), parallel, func(ctx context.Context, i int) error {

@@ -144,7 +144,7 @@ func encoderOf(f format, col arrow.Array) (valueEncoder, error) {
 	case *array.Date32:
 		return quoted(func(b []byte, i int) []byte { return appendDate(b, int64(a.Value(i))) }), nil
 	case *array.Timestamp:
-		toMicros, err := microsOf(a.DataType().(*arrow.TimestampType).Unit)
+		toMicros, err := sink.MicrosOf(a.DataType().(*arrow.TimestampType).Unit)
 		if err != nil {
 			return nil, err
 		}
@@ -226,27 +226,6 @@ func appendLiteral(b, s []byte) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '\'')
-}
-
-// microsOf converts timestamps of a unit to microseconds (rounding down).
-func microsOf(u arrow.TimeUnit) (func(int64) int64, error) {
-	switch u {
-	case arrow.Second:
-		return func(v int64) int64 { return v * 1e6 }, nil
-	case arrow.Millisecond:
-		return func(v int64) int64 { return v * 1e3 }, nil
-	case arrow.Microsecond:
-		return func(v int64) int64 { return v }, nil
-	case arrow.Nanosecond:
-		return func(v int64) int64 {
-			q := v / 1e3
-			if v%1e3 < 0 {
-				q--
-			}
-			return q
-		}, nil
-	}
-	return nil, fmt.Errorf("timestamp unit %s is not supported", u)
 }
 
 // appendDate appends the day days after 1970-01-01 as "2006-01-02".

@@ -126,7 +126,7 @@ func binaryEncoder(col arrow.Array) (fieldEncoder, error) {
 			return binary.BigEndian.AppendUint32(b, uint32(int32(a.Value(i))-pgEpochDays))
 		}, nil
 	case *array.Timestamp:
-		toMicros, err := microsOf(a.DataType().(*arrow.TimestampType).Unit)
+		toMicros, err := sink.MicrosOf(a.DataType().(*arrow.TimestampType).Unit)
 		if err != nil {
 			return nil, err
 		}
@@ -143,27 +143,6 @@ func binaryEncoder(col arrow.Array) (fieldEncoder, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("Arrow type %s is not supported", col.DataType())
-}
-
-// microsOf converts timestamps of a unit to microseconds (rounding down).
-func microsOf(u arrow.TimeUnit) (func(int64) int64, error) {
-	switch u {
-	case arrow.Second:
-		return func(v int64) int64 { return v * 1e6 }, nil
-	case arrow.Millisecond:
-		return func(v int64) int64 { return v * 1e3 }, nil
-	case arrow.Microsecond:
-		return func(v int64) int64 { return v }, nil
-	case arrow.Nanosecond:
-		return func(v int64) int64 {
-			q := v / 1e3
-			if v%1e3 < 0 {
-				q--
-			}
-			return q
-		}, nil
-	}
-	return nil, fmt.Errorf("timestamp unit %s is not supported", u)
 }
 
 // appendNumeric appends a decimal (unscaled integer n, scale) in
