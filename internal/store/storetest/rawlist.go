@@ -105,3 +105,63 @@ func sameJSON(a, b []byte) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
+
+// testUpsertAfterLookup checks an Upsert right after a lookup by keys in the
+// same transaction (how ingest plans and writes): found records are updated
+// with the right version and history, missing ones created, and a second
+// Upsert sees the first one's writes.
+func testUpsertAfterLookup(t *testing.T, st store.Store) {
+	c := newCompany(t, st)
+	update(t, st, c, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.People().Upsert(ctx, []planning.Person{person(1)})
+		return err
+	})
+	ctx := context.Background()
+	update(t, st, c, func(ctx context.Context, tx store.Tx) error {
+		var seen []planning.Person
+		for p, err := range tx.People().List(ctx, store.Query{Keys: []string{person(1).EmployeeID, person(2).EmployeeID}}) {
+			if err != nil {
+				return err
+			}
+			seen = append(seen, p)
+		}
+		if len(seen) != 1 || seen[0].Version != 1 {
+			t.Fatalf("lookup found %+v", seen)
+		}
+		p1, p2 := person(1), person(2)
+		p1.Union = "Local 9"
+		res, err := tx.People().Upsert(ctx, []planning.Person{p1, p2})
+		if err != nil {
+			return err
+		}
+		if res.Created != 1 || res.Updated != 1 {
+			t.Fatalf("upsert after lookup: %+v", res)
+		}
+		got, err := tx.People().GetByKey(ctx, p1.EmployeeID)
+		if err != nil || got.Version != 2 || got.Union != "Local 9" {
+			t.Fatalf("after the upsert: %+v, %v", got, err)
+		}
+		res, err = tx.People().Upsert(ctx, []planning.Person{p1, p2})
+		if err != nil {
+			return err
+		}
+		if res.Unchanged != 2 {
+			t.Fatalf("second upsert in the same transaction: %+v", res)
+		}
+		return nil
+	})
+	var before string
+	for ch, err := range st.Changes(ctx, c.ID, 0, 0) {
+		must(t, err)
+		if ch.EntityKey == person(1).EmployeeID && ch.Version == 2 {
+			before = string(ch.Before)
+		}
+	}
+	var b struct {
+		Version int64  `json:"version"`
+		Union   string `json:"union"`
+	}
+	if err := json.Unmarshal([]byte(before), &b); err != nil || b.Version != 1 || b.Union != "" {
+		t.Fatalf("history of the update: before = %s", before)
+	}
+}

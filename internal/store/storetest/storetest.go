@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"RollbackWritesNothing", testRollback},
 		{"ListFilters", testListFilters},
 		{"ListRaw", testListRaw},
+		{"UpsertAfterLookup", testUpsertAfterLookup},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"CompaniesAreIsolated", testIsolation},
 		{"FeedMissesNothing", testFeedMissesNothing},
