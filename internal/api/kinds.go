@@ -17,34 +17,22 @@ func (a *API) register() {
 		kind: planning.KindGroup, name: "group", plural: "groups", tag: "Groups", keyField: "code", keyPath: "by-code",
 		setKey: func(v *planning.Group, k string) { v.Code = k },
 		coll:   func(tx store.Tx) store.Collection[planning.Group] { return tx.Groups() },
-		toSet: func(_ context.Context, _ store.Tx, s *ingest.Set, v planning.Group) error {
-			s.Groups = append(s.Groups, ingest.Item[planning.Group]{Value: v, Origin: apiOrigin})
-			return nil
-		}})
+		toSet:  addTo(func(s *ingest.Set) *[]ingest.Item[planning.Group] { return &s.Groups })})
 	registerResource[planning.JobTitle, *planning.JobTitle, codeFilter](a, &resource[planning.JobTitle, *planning.JobTitle]{
 		kind: planning.KindJobTitle, name: "job-title", plural: "job-titles", tag: "Job titles", keyField: "code", keyPath: "by-code",
 		setKey: func(v *planning.JobTitle, k string) { v.Code = k },
 		coll:   func(tx store.Tx) store.Collection[planning.JobTitle] { return tx.JobTitles() },
-		toSet: func(_ context.Context, _ store.Tx, s *ingest.Set, v planning.JobTitle) error {
-			s.JobTitles = append(s.JobTitles, ingest.Item[planning.JobTitle]{Value: v, Origin: apiOrigin})
-			return nil
-		}})
+		toSet:  addTo(func(s *ingest.Set) *[]ingest.Item[planning.JobTitle] { return &s.JobTitles })})
 	registerResource[planning.Tag, *planning.Tag, codeFilter](a, &resource[planning.Tag, *planning.Tag]{
 		kind: planning.KindTag, name: "tag", plural: "tags", tag: "Tags", keyField: "code", keyPath: "by-code",
 		setKey: func(v *planning.Tag, k string) { v.Code = k },
 		coll:   func(tx store.Tx) store.Collection[planning.Tag] { return tx.Tags() },
-		toSet: func(_ context.Context, _ store.Tx, s *ingest.Set, v planning.Tag) error {
-			s.Tags = append(s.Tags, ingest.Item[planning.Tag]{Value: v, Origin: apiOrigin})
-			return nil
-		}})
+		toSet:  addTo(func(s *ingest.Set) *[]ingest.Item[planning.Tag] { return &s.Tags })})
 	registerResource[planning.Person, *planning.Person, peopleFilter](a, &resource[planning.Person, *planning.Person]{
 		kind: planning.KindPerson, name: "person", plural: "people", tag: "People", keyField: "employee_id", keyPath: "by-employee-id",
-		setKey: func(v *planning.Person, k string) { v.EmployeeID = k },
-		coll:   func(tx store.Tx) store.Collection[planning.Person] { return tx.People() },
-		toSet: func(_ context.Context, _ store.Tx, s *ingest.Set, v planning.Person) error {
-			s.People = append(s.People, ingest.Item[planning.Person]{Value: v, Origin: apiOrigin})
-			return nil
-		},
+		setKey:     func(v *planning.Person, k string) { v.EmployeeID = k },
+		coll:       func(tx store.Tx) store.Collection[planning.Person] { return tx.People() },
+		toSet:      addTo(func(s *ingest.Set) *[]ingest.Item[planning.Person] { return &s.People }),
 		deactivate: func(v *planning.Person) { v.Status = planning.StatusInactive }})
 	registerResource[planning.Project, *planning.Project, projectFilter](a, &resource[planning.Project, *planning.Project]{
 		kind: planning.KindProject, name: "project", plural: "projects", tag: "Projects", keyField: "project_number", keyPath: "by-project-number",
@@ -66,6 +54,16 @@ func (a *API) register() {
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusNotFound, CodeNotFound, "no such endpoint: %s %s; see %s", r.Method, r.URL.Path, OpenAPIPath))
 	})
+}
+
+// addTo makes a resource's toSet for a kind ingest takes as it is: the record
+// is appended to the set's list that list returns.
+func addTo[T any](list func(*ingest.Set) *[]ingest.Item[T]) func(context.Context, store.Tx, *ingest.Set, T) error {
+	return func(_ context.Context, _ store.Tx, s *ingest.Set, v T) error {
+		l := list(s)
+		*l = append(*l, ingest.Item[T]{Value: v, Origin: apiOrigin})
+		return nil
+	}
 }
 
 // apiOrigin labels records of an API request in ingest's problems.
